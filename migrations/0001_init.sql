@@ -1,0 +1,2 @@
+-- Base schema. Later migrations add members, applications and tokens.
+CREATE EXTENSION IF NOT EXISTS pgcrypto;

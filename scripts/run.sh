@@ -1,0 +1,38 @@
+#!/bin/sh
+# Start the development server in the foreground at https://localhost:8443:
+# a development certificate, a project-local PostgreSQL under var/pg, and
+# Kore with privilege-separated workers and key manager. Ctrl-C stops both.
+set -eu
+
+cd "$(dirname "$0")/.."
+
+PG_PORT=${ORGO_DEV_PG_PORT:-54329}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run: start as root: Kore needs root to chroot and drop to the" \
+	    "'orgo' user, and PostgreSQL runs as 'postgres'" >&2
+	exit 1
+fi
+
+scripts/dev-cert.sh var/tls rsa
+mkdir -p var/chroot
+chmod 755 var/chroot
+
+scripts/pg.sh start var/pg "$PG_PORT"
+stop_pg() {
+	scripts/pg.sh stop var/pg || true
+}
+trap stop_pg EXIT INT TERM
+
+if [ -z "${ORGO_DATABASE:-}" ]; then
+	ORGO_DATABASE=$(cat var/pg/conninfo)
+	export ORGO_DATABASE
+fi
+
+# Kore runs in the foreground, and stops its workers and key manager on
+# SIGINT/SIGTERM; the trap then stops PostgreSQL.
+build/kore -f -c kore.conf &
+kore_pid=$!
+trap 'kill -TERM $kore_pid 2>/dev/null || true' INT TERM
+wait $kore_pid || true
+wait $kore_pid 2>/dev/null || true

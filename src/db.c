@@ -1,0 +1,123 @@
+/*
+ * Asynchronous queries. Kore's pgsql layer hands out a result per state;
+ * db_poll() walks those states and keeps the single result of the
+ * statement, so handlers read rows after the connection went back to the
+ * pool. Every statement the server sends returns at most one result set.
+ */
+#include "db.h"
+
+enum db_status
+db_start(struct http_request *req, struct db_query *q, const char *sql,
+    int count, const char **values)
+{
+	int		lengths[DB_PARAMS_MAX], formats[DB_PARAMS_MAX], i;
+
+	if (count > DB_PARAMS_MAX)
+		fatal("db_start: %d parameters, at most %d", count,
+		    DB_PARAMS_MAX);
+
+	if (q->started)
+		kore_pgsql_cleanup(&q->pgsql);
+	if (q->result != NULL) {
+		PQclear(q->result);
+		q->result = NULL;
+	}
+
+	kore_pgsql_init(&q->pgsql);
+	kore_pgsql_bind_request(&q->pgsql, req);
+	q->started = 1;
+	q->has_rows = 0;
+	q->rows = 0;
+
+	if (!kore_pgsql_setup(&q->pgsql, DB_NAME, KORE_PGSQL_ASYNC)) {
+		if (q->pgsql.state == KORE_PGSQL_STATE_INIT)
+			return (DB_QUEUED);
+		kore_log(LOG_ERR, "db: connection failed: %s",
+		    q->pgsql.error ? q->pgsql.error : "unknown error");
+		return (DB_FAILED);
+	}
+
+	for (i = 0; i < count; i++) {
+		lengths[i] = values[i] ? (int)strlen(values[i]) : 0;
+		formats[i] = 0;
+	}
+
+	if (!kore_pgsql_query_param_fields(&q->pgsql, sql, 0, count,
+	    values, lengths, formats)) {
+		kore_log(LOG_ERR, "db: query failed to start: %s",
+		    q->pgsql.error ? q->pgsql.error : "unknown error");
+		return (DB_FAILED);
+	}
+
+	return (DB_WAIT);
+}
+
+enum db_status
+db_poll(struct db_query *q)
+{
+	for (;;) {
+		switch (q->pgsql.state) {
+		case KORE_PGSQL_STATE_INIT:
+		case KORE_PGSQL_STATE_WAIT:
+			return (DB_WAIT);
+		case KORE_PGSQL_STATE_RESULT:
+			/* Take ownership of the rows before continuing. */
+			if (q->result == NULL) {
+				q->result = q->pgsql.result;
+				q->pgsql.result = NULL;
+				q->has_rows = 1;
+				q->rows = PQntuples(q->result);
+			}
+			kore_pgsql_continue(&q->pgsql);
+			break;
+		case KORE_PGSQL_STATE_ERROR:
+			/* The text may quote parameters: log it, never send it. */
+			kore_log(LOG_ERR, "db: query failed: %s",
+			    q->pgsql.error ? q->pgsql.error : "unknown error");
+			return (DB_FAILED);
+		case KORE_PGSQL_STATE_DONE:
+			kore_pgsql_continue(&q->pgsql);
+			break;
+		case KORE_PGSQL_STATE_COMPLETE:
+			return (DB_READY);
+		default:
+			kore_pgsql_continue(&q->pgsql);
+			break;
+		}
+	}
+}
+
+void
+db_cleanup(struct db_query *q)
+{
+	if (q->started) {
+		kore_pgsql_cleanup(&q->pgsql);
+		q->started = 0;
+	}
+	if (q->result != NULL) {
+		PQclear(q->result);
+		q->result = NULL;
+	}
+}
+
+int
+db_rows(struct db_query *q)
+{
+	return (q->has_rows ? q->rows : 0);
+}
+
+const char *
+db_value(struct db_query *q, int row, int col)
+{
+	if (!q->has_rows || row >= q->rows || col >= PQnfields(q->result))
+		return (NULL);
+	if (PQgetisnull(q->result, row, col))
+		return (NULL);
+	return (PQgetvalue(q->result, row, col));
+}
+
+int
+db_is_null(struct db_query *q, int row, int col)
+{
+	return (db_value(q, row, col) == NULL);
+}

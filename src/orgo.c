@@ -1,0 +1,94 @@
+/*
+ * Module entry points. Workers chroot into an empty folder and drop
+ * privileges before kore_worker_configure() runs, so everything read from
+ * disk (settings, migrations, assets) is read here in the parent, before
+ * the workers fork.
+ */
+#include <kore/kore.h>
+#include <kore/http.h>
+#include <kore/pgsql.h>
+#include <kore/seccomp.h>
+#include <kore/hooks.h>
+
+#include <stdlib.h>
+
+#include "migrate.h"
+#include "orgo.h"
+
+struct settings	orgo_settings;
+
+
+/*
+ * System calls that the default worker filter of Kore 4.1 lacks: libpq
+ * stats files while connecting, and glibc 2.36 starts task threads with
+ * clone3 and registers them with rseq.
+ */
+KORE_SECCOMP_FILTER("orgo",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq),
+);
+
+static const char *
+orgo_getenv(const char *name)
+{
+	return (getenv(name));
+}
+
+static void
+orgo_report_migration(const char *file)
+{
+	kore_log(LOG_NOTICE, "migrate: applied %s", file);
+}
+
+static void
+orgo_migrate(void)
+{
+	PGconn		*db;
+	char		 error[1024];
+	int		 applied;
+
+	db = PQconnectdb(orgo_settings.database);
+	if (PQstatus(db) != CONNECTION_OK) {
+		/* libpq's message names host and port, never the password. */
+		fatalx("ORGO_DATABASE: cannot connect: %s",
+		    PQerrorMessage(db));
+	}
+
+	if (migrate_apply(db, orgo_settings.migrations_dir, &applied,
+	    orgo_report_migration, error, sizeof(error)) == -1) {
+		PQfinish(db);
+		fatalx("migrate: %s", error);
+	}
+	PQfinish(db);
+
+	kore_log(LOG_NOTICE, "migrate: %d migration(s) applied", applied);
+}
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	char		error[SETTINGS_ERROR_MAX];
+
+	/* Kore logs with printf in the foreground: flush per line so a
+	 * buffer is not copied into every forked worker. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (settings_load(&orgo_settings, orgo_getenv, error,
+	    sizeof(error)) == -1)
+		fatalx("invalid setting: %s", error);
+
+	orgo_migrate();
+
+	pgsql_conn_max = (u_int16_t)orgo_settings.db_connections;
+	if (!kore_pgsql_register("db", orgo_settings.database))
+		fatalx("cannot register the database");
+
+	kore_log(LOG_NOTICE, "orgo %s: issuer %s", ORGO_VERSION,
+	    orgo_settings.issuer);
+}
+
+void
+kore_worker_configure(void)
+{
+}
