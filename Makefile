@@ -38,8 +38,8 @@ PURE_OBJ=	$(PURE_SRC:src/%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ=	$(SYNC_SRC:src/%.c=$(BUILD)/obj/%.o)
 KORE_APP_OBJ=	$(KORE_APP_SRC:src/%.c=$(BUILD)/kobj/%.o)
 
-APP_LIBS=	-lpq -ljwt -ljansson -largon2 -lcrypto -lssl
-CLI_LIBS=	-lpq -ljwt -ljansson -largon2 -lcrypto -lssl
+APP_LIBS=	-lpq -ljansson -lunistring -largon2 -lcrypto -lssl
+CLI_LIBS=	-lpq -ljansson -lunistring -largon2 -lcrypto -lssl
 
 UNIT_TESTS=	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
@@ -81,7 +81,7 @@ $(ORGOCTL): src/orgoctl.c $(PURE_OBJ) $(SYNC_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) -Wno-unused-parameter -o $@ $< $(PURE_OBJ) \
-	    -lcmocka -lcrypto -largon2
+	    -lcmocka -ljwt -ljansson -lunistring -largon2 -lcrypto
 
 run: deps all
 	scripts/run.sh

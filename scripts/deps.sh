@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config kore libssl-dev openssl libpq-dev
-postgresql postgresql-contrib libjwt-dev libjansson-dev libargon2-dev libcmocka-dev
+postgresql postgresql-contrib libjwt-dev libjansson-dev libargon2-dev libunistring-dev libcmocka-dev
 curl ca-certificates chromium wrk procps passwd util-linux"
 
 missing=""
