@@ -28,11 +28,13 @@ CFLAGS_BASE=	-std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fstack-protector-strong \
 		-Isrc $(EXTRA_CFLAGS)
 
 # Pure modules: no Kore or database calls, linked by the unit tests too.
-PURE_SRC=	src/settings.c src/util.c
+PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c
 # Modules that use libpq directly (start-up and orgoctl, never a request).
 SYNC_SRC=	src/migrate.c
 # Modules that run inside Kore.
-KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c
+KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c src/flow.c \
+		src/session.c src/page.c src/form.c src/login.c src/settings_page.c \
+		src/admin_apps.c
 
 PURE_OBJ=	$(PURE_SRC:src/%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ=	$(SYNC_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -75,8 +77,10 @@ $(BUILD)/kobj/%.o: src/%.c src/*.h $(KORE_BIN)
 $(APP_SO): $(PURE_OBJ) $(SYNC_OBJ) $(KORE_APP_OBJ)
 	$(CC) -shared -o $@ $^ $(APP_LIBS)
 
-$(ORGOCTL): src/orgoctl.c $(PURE_OBJ) $(SYNC_OBJ)
-	$(CC) $(CFLAGS_BASE) -o $@ src/orgoctl.c $(PURE_OBJ) $(SYNC_OBJ) $(CLI_LIBS)
+CLI_SRC=	src/orgoctl.c src/ctl_member.c src/ctl_app.c
+
+$(ORGOCTL): $(CLI_SRC) src/*.h $(PURE_OBJ) $(SYNC_OBJ)
+	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) $(PURE_OBJ) $(SYNC_OBJ) $(CLI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(PURE_OBJ)
 	@mkdir -p $(dir $@)

@@ -29,6 +29,11 @@ if [ -z "${ORGO_DATABASE:-}" ]; then
 	export ORGO_DATABASE
 fi
 
+# Migrations run again inside the server; here they come first so that the
+# first administrator can be created before the server starts.
+build/orgoctl migrate >/dev/null
+build/orgoctl bootstrap-admin --email "${ORGO_ADMIN_EMAIL:-admin@orgo.test}"
+
 # Kore runs in the foreground, and stops its workers and key manager on
 # SIGINT/SIGTERM; the trap then stops PostgreSQL.
 build/kore -f -c kore.conf &

@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+
 #include "http_util.h"
 
 /* Pages load their CSS and scripts from this server only, and no page may
@@ -59,4 +61,57 @@ http_util_html_headers(struct http_request *req)
 	http_response_header(req, "strict-transport-security",
 	    "max-age=31536000");
 	http_response_header(req, "cache-control", "no-store");
+}
+
+int
+http_util_cookie(struct http_request *req, const char *name, char *out,
+    size_t out_len)
+{
+	const char	*header, *p, *value, *end;
+	size_t		 name_len, len;
+
+	if (!http_request_header(req, "cookie", &header))
+		return (-1);
+
+	name_len = strlen(name);
+	for (p = header; *p != '\0'; p = end) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = p + strcspn(p, ";");
+		if ((size_t)(end - p) > name_len && p[name_len] == '=' &&
+		    memcmp(p, name, name_len) == 0) {
+			value = p + name_len + 1;
+			len = (size_t)(end - value);
+			if (len >= out_len)
+				return (-1);
+			memcpy(out, value, len);
+			out[len] = '\0';
+			return ((int)len);
+		}
+	}
+	return (-1);
+}
+
+void
+http_util_client_address(struct http_request *req, char *out, size_t out_len)
+{
+	struct connection	*c = req->owner;
+
+	if (c->family == AF_INET6) {
+		inet_ntop(AF_INET6, &c->addr.ipv6.sin6_addr, out,
+		    (socklen_t)out_len);
+	} else if (c->family == AF_INET) {
+		inet_ntop(AF_INET, &c->addr.ipv4.sin_addr, out,
+		    (socklen_t)out_len);
+	} else {
+		(void)kore_strlcpy(out, "unix", out_len);
+	}
+}
+
+void
+http_util_redirect(struct http_request *req, const char *location)
+{
+	http_response_header(req, "location", location);
+	http_response_header(req, "cache-control", "no-store");
+	http_response(req, HTTP_STATUS_SEE_OTHER, NULL, 0);
 }

@@ -19,4 +19,18 @@ void	http_util_json_unavailable(struct http_request *req);
 /* Headers every HTML page carries (CSP, framing, sniffing, referrer). */
 void	http_util_html_headers(struct http_request *req);
 
+/*
+ * Copy the value of cookie 'name' into 'out'. Returns its length, or -1
+ * when the cookie is missing or does not fit.
+ */
+int	http_util_cookie(struct http_request *req, const char *name,
+	    char *out, size_t out_len);
+
+/* The client's address as text (IPv4 or IPv6). */
+void	http_util_client_address(struct http_request *req, char *out,
+	    size_t out_len);
+
+/* 303 See Other to a path on this server. */
+void	http_util_redirect(struct http_request *req, const char *location);
+
 #endif

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 
 #include "migrate.h"
+#include "page.h"
 #include "orgo.h"
 
 struct settings	orgo_settings;
+char		orgo_origin[512];
 
 
 /*
@@ -65,6 +67,24 @@ orgo_migrate(void)
 	kore_log(LOG_NOTICE, "migrate: %d migration(s) applied", applied);
 }
 
+/* The origin is the issuer up to the first '/' after "https://". */
+static void
+orgo_origin_from_issuer(void)
+{
+	const char	*host, *slash;
+	size_t		 len;
+
+	host = strstr(orgo_settings.issuer, "://") + 3;
+	slash = strchr(host, '/');
+	len = slash ? (size_t)(slash - orgo_settings.issuer) :
+	    strlen(orgo_settings.issuer);
+	if (len >= sizeof(orgo_origin))
+		fatalx("ORGO_ISSUER: longer than %zu bytes",
+		    sizeof(orgo_origin) - 1);
+	memcpy(orgo_origin, orgo_settings.issuer, len);
+	orgo_origin[len] = '\0';
+}
+
 void
 kore_parent_configure(int argc, char **argv)
 {
@@ -78,7 +98,12 @@ kore_parent_configure(int argc, char **argv)
 	    sizeof(error)) == -1)
 		fatalx("invalid setting: %s", error);
 
+	orgo_origin_from_issuer();
 	orgo_migrate();
+
+	if (page_load_assets(orgo_settings.assets_dir, error,
+	    sizeof(error)) == -1)
+		fatalx("ORGO_ASSETS_DIR: %s", error);
 
 	pgsql_conn_max = (u_int16_t)orgo_settings.db_connections;
 	if (!kore_pgsql_register("db", orgo_settings.database))

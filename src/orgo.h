@@ -10,4 +10,7 @@
 /* Loaded once in the parent before workers fork; read-only afterwards. */
 extern struct settings	orgo_settings;
 
+/* scheme://host[:port] of the issuer: the origin of every page. */
+extern char		orgo_origin[];
+
 #endif

@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+#include "ctl_app.h"
+#include "ctl_member.h"
 #include "migrate.h"
 #include "orgo.h"
 #include "settings.h"
@@ -21,9 +23,15 @@ usage(void)
 	    "usage: orgoctl <command> [options]\n"
 	    "\n"
 	    "commands:\n"
-	    "  migrate     apply pending database migrations\n"
-	    "  version     print the version\n"
-	    "  settings    list the ORGO_* environment variables\n");
+	    "  migrate           apply pending database migrations\n"
+	    "  member ...        add, list and change members "
+	    "(orgoctl member for help)\n"
+	    "  app ...           register and manage OAuth applications "
+	    "(orgoctl app for help)\n"
+	    "  bootstrap-admin   create the first administrator if there is "
+	    "no member\n"
+	    "  version           print the version\n"
+	    "  settings          list the ORGO_* environment variables\n");
 }
 
 static const char *
@@ -87,6 +95,37 @@ ctl_migrate(void)
 	return (0);
 }
 
+/* Connect for a command that needs the database; NULL after a message. */
+static PGconn *
+ctl_connect(void)
+{
+	PGconn	*db;
+
+	if (ctl_settings() == -1)
+		return (NULL);
+	db = PQconnectdb(orgo_settings.database);
+	if (PQstatus(db) != CONNECTION_OK) {
+		fprintf(stderr, "orgoctl: cannot connect to ORGO_DATABASE: %s",
+		    PQerrorMessage(db));
+		PQfinish(db);
+		return (NULL);
+	}
+	return (db);
+}
+
+static int
+ctl_with_db(int (*command)(PGconn *, int, char **), int argc, char **argv)
+{
+	PGconn	*db;
+	int	 rc;
+
+	if ((db = ctl_connect()) == NULL)
+		return (1);
+	rc = command(db, argc, argv);
+	PQfinish(db);
+	return (rc);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -101,6 +140,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "migrate") == 0)
 		return (ctl_migrate());
+	if (strcmp(argv[1], "member") == 0)
+		return (ctl_with_db(ctl_member, argc - 1, argv + 1));
+	if (strcmp(argv[1], "app") == 0)
+		return (ctl_with_db(ctl_app, argc - 1, argv + 1));
+	if (strcmp(argv[1], "bootstrap-admin") == 0)
+		return (ctl_with_db(ctl_bootstrap_admin, argc - 1, argv + 1));
 	if (strcmp(argv[1], "settings") == 0) {
 		settings_describe(ctl_print_line);
 		return (0);

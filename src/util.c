@@ -139,3 +139,20 @@ util_token_new(char out[UTIL_TOKEN_LEN + 1])
 	util_wipe(raw, sizeof(raw));
 	return (0);
 }
+
+int
+util_local_path_valid(const char *path)
+{
+	size_t	i;
+
+	if (path[0] != '/' || path[1] == '/' || path[1] == '\\')
+		return (0);
+	for (i = 0; path[i] != '\0'; i++) {
+		if (i >= 2048)
+			return (0);
+		if ((unsigned char)path[i] <= 0x20 || path[i] == 0x7f ||
+		    path[i] == '\\')
+			return (0);
+	}
+	return (1);
+}

@@ -36,4 +36,12 @@ int	util_equal_ct(const void *a, size_t a_len, const void *b,
 #define UTIL_TOKEN_LEN		43
 int	util_token_new(char out[UTIL_TOKEN_LEN + 1]);
 
+/*
+ * Return 1 when 'path' is a path on this server that is safe to redirect
+ * to after sign-in: it starts with a single '/', holds no backslash,
+ * control character or space, and is at most 2048 bytes. Everything else
+ * (//host, /\host, https://host) could leave the site: an open redirect.
+ */
+int	util_local_path_valid(const char *path);
+
 #endif

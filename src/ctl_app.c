@@ -1,0 +1,399 @@
+/*
+ * OAuth applications from the command line, with the same validation and
+ * messages as the admin pages (client_form.c) and the same audit records.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "client_form.h"
+#include "ctl_app.h"
+#include "scopes.h"
+#include "util.h"
+
+#define CTL_APP_LIST_MAX	20
+
+struct app_args {
+	const char	*name;
+	const char	*description;
+	const char	*redirects[CTL_APP_LIST_MAX + 1];
+	size_t		 redirect_count;
+	const char	*scopes[8];
+	size_t		 scope_count;
+	const char	*client_id;
+	int		 is_public;
+	int		 json;
+};
+
+static int
+app_exec(PGconn *db, const char *sql, int count, const char **params,
+    PGresult **out)
+{
+	PGresult	*res;
+	int		 status;
+
+	res = PQexecParams(db, sql, count, NULL, params, NULL, NULL, 0);
+	status = PQresultStatus(res);
+	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+		fprintf(stderr, "orgoctl: database error: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return (-1);
+	}
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return (0);
+}
+
+static int
+app_parse(int argc, char **argv, struct app_args *a, int want_id)
+{
+	static const struct option	options[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "description", required_argument, NULL, 'd' },
+		{ "redirect-uri", required_argument, NULL, 'r' },
+		{ "scope", required_argument, NULL, 's' },
+		{ "public", no_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int				c;
+
+	memset(a, 0, sizeof(*a));
+	a->description = "";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			a->name = optarg;
+			break;
+		case 'd':
+			a->description = optarg;
+			break;
+		case 'r':
+			if (a->redirect_count > CTL_APP_LIST_MAX) {
+				fprintf(stderr, "orgoctl: at most %d redirect "
+				    "URIs are allowed\n", CTL_APP_LIST_MAX);
+				return (-1);
+			}
+			a->redirects[a->redirect_count++] = optarg;
+			break;
+		case 's':
+			if (a->scope_count == 8) {
+				fprintf(stderr, "orgoctl: too many --scope\n");
+				return (-1);
+			}
+			a->scopes[a->scope_count++] = optarg;
+			break;
+		case 'p':
+			a->is_public = 1;
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		default:
+			return (-1);
+		}
+	}
+	if (want_id) {
+		if (optind + 1 != argc) {
+			fprintf(stderr, "orgoctl: give one client_id\n");
+			return (-1);
+		}
+		a->client_id = argv[optind];
+	} else if (optind != argc) {
+		fprintf(stderr, "orgoctl: unexpected argument '%s'\n",
+		    argv[optind]);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+app_print_json(json_t *value)
+{
+	char	*text;
+
+	text = json_dumps(value, JSON_COMPACT);
+	printf("%s\n", text);
+	free(text);
+	json_decref(value);
+}
+
+/* Print each field error of 'in' the way the form shows them. */
+static void
+app_print_errors(const struct client_input *in)
+{
+	if (in->name_error[0])
+		fprintf(stderr, "orgoctl: --name: %s\n", in->name_error);
+	if (in->description_error[0])
+		fprintf(stderr, "orgoctl: --description: %s\n",
+		    in->description_error);
+	if (in->redirect_error[0])
+		fprintf(stderr, "orgoctl: --redirect-uri: %s\n",
+		    in->redirect_error);
+	if (in->scopes_error[0])
+		fprintf(stderr, "orgoctl: --scope: %s\n", in->scopes_error);
+	if (in->type_error[0])
+		fprintf(stderr, "orgoctl: %s\n", in->type_error);
+}
+
+static const char	app_insert_sql[] =
+    "WITH app AS (INSERT INTO clients (client_id, name, description,"
+    " client_type, secret_hash, redirect_uris, allowed_scopes)"
+    " VALUES ($1, $2, $3, $4, $5, string_to_array($6, E'\\n'), $7)"
+    " RETURNING client_id, name, client_type, redirect_uris, allowed_scopes)"
+    " INSERT INTO audit_log (action, target, details)"
+    " SELECT 'client_created', 'client:' || client_id,"
+    " jsonb_build_object('name', name, 'client_type', client_type,"
+    " 'redirect_uris', to_jsonb(redirect_uris), 'allowed_scopes',"
+    " allowed_scopes, 'via', 'orgoctl') FROM app RETURNING id";
+
+static int
+app_add(PGconn *db, int argc, char **argv)
+{
+	struct app_args		a;
+	struct client_input	in;
+	const char		*params[7];
+	char			*text, *joined, client_id[32], secret[UTIL_TOKEN_LEN + 1];
+	char			hash[65], scopes[SCOPES_FORMAT_MAX];
+	uint8_t			raw[16];
+	json_t			*out;
+	int			rc;
+
+	if (app_parse(argc, argv, &a, 0) == -1)
+		return (2);
+	if (a.name == NULL) {
+		fprintf(stderr, "usage: orgoctl app add --name N --redirect-uri "
+		    "U [--redirect-uri U2]... [--scope S]... [--public] "
+		    "[--description D] [--json]\n");
+		return (2);
+	}
+	if ((text = client_redirects_join((char *const *)a.redirects,
+	    a.redirect_count)) == NULL)
+		return (1);
+	rc = client_input_check(&in, a.name, a.description, text, a.scopes,
+	    a.scope_count, a.is_public ? "public" : "confidential");
+	free(text);
+	if (rc == -1) {
+		app_print_errors(&in);
+		client_input_free(&in);
+		return (1);
+	}
+
+	if (util_random(raw, sizeof(raw)) == -1 ||
+	    util_token_new(secret) == -1) {
+		client_input_free(&in);
+		return (1);
+	}
+	util_b64url_encode(raw, sizeof(raw), client_id);
+	util_sha256_hex(secret, UTIL_TOKEN_LEN, hash);
+	(void)scopes_format(in.scopes, scopes, sizeof(scopes));
+	joined = client_redirects_join(in.redirect_uris, in.redirect_count);
+
+	params[0] = client_id;
+	params[1] = in.name;
+	params[2] = in.description;
+	params[3] = in.is_public ? "public" : "confidential";
+	params[4] = in.is_public ? NULL : hash;
+	params[5] = joined;
+	params[6] = scopes;
+	rc = app_exec(db, app_insert_sql, 7, params, NULL);
+	free(joined);
+	if (rc == -1) {
+		client_input_free(&in);
+		util_wipe(secret, sizeof(secret));
+		return (1);
+	}
+
+	if (a.json) {
+		out = json_pack("{s:s, s:s, s:s, s:s}", "client_id", client_id,
+		    "name", in.name, "client_type", params[3],
+		    "allowed_scopes", scopes);
+		if (!in.is_public)
+			json_object_set_new(out, "client_secret",
+			    json_string(secret));
+		app_print_json(out);
+	} else {
+		printf("created application %s\nclient_id:     %s\n", in.name,
+		    client_id);
+		if (!in.is_public)
+			printf("client_secret: %s   (shown once: store it "
+			    "now)\n", secret);
+	}
+	util_wipe(secret, sizeof(secret));
+	client_input_free(&in);
+	return (0);
+}
+
+static const char	app_list_sql[] =
+    "SELECT client_id, name, client_type, array_to_json(redirect_uris),"
+    " allowed_scopes, description, to_char(created_at AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), COALESCE(to_char(last_used_at AT"
+    " TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+    " FROM clients WHERE $1::text IS NULL OR client_id = $1"
+    " ORDER BY created_at, id";
+
+static json_t *
+app_row_json(PGresult *res, int i)
+{
+	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s?}",
+	    "client_id", PQgetvalue(res, i, 0),
+	    "name", PQgetvalue(res, i, 1),
+	    "client_type", PQgetvalue(res, i, 2),
+	    "redirect_uris", json_loads(PQgetvalue(res, i, 3), 0, NULL),
+	    "allowed_scopes", PQgetvalue(res, i, 4),
+	    "description", PQgetvalue(res, i, 5),
+	    "created_at", PQgetvalue(res, i, 6),
+	    "last_used_at", PQgetvalue(res, i, 7)[0] ?
+	    PQgetvalue(res, i, 7) : NULL));
+}
+
+static int
+app_list(PGconn *db, int argc, char **argv, int show)
+{
+	struct app_args	 a;
+	PGresult	*res;
+	const char	*params[1];
+	json_t		*list;
+	int		 i;
+
+	if (app_parse(argc, argv, &a, show) == -1)
+		return (2);
+	params[0] = a.client_id;
+	if (app_exec(db, app_list_sql, 1, params, &res) == -1)
+		return (1);
+	if (show && PQntuples(res) != 1) {
+		fprintf(stderr, "orgoctl: no application with client_id "
+		    "'%s'\n", a.client_id);
+		PQclear(res);
+		return (1);
+	}
+
+	if (a.json) {
+		if (show) {
+			app_print_json(app_row_json(res, 0));
+		} else {
+			list = json_array();
+			for (i = 0; i < PQntuples(res); i++)
+				json_array_append_new(list,
+				    app_row_json(res, i));
+			app_print_json(list);
+		}
+	} else {
+		for (i = 0; i < PQntuples(res); i++) {
+			printf("%-24s %-13s %-30s scopes=%s redirect_uris=%s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+			    PQgetvalue(res, i, 1), PQgetvalue(res, i, 4),
+			    PQgetvalue(res, i, 3));
+		}
+	}
+	PQclear(res);
+	return (0);
+}
+
+static int
+app_rotate(PGconn *db, int argc, char **argv)
+{
+	struct app_args	 a;
+	PGresult	*res;
+	const char	*params[2];
+	char		 secret[UTIL_TOKEN_LEN + 1], hash[65];
+	int		 found;
+
+	if (app_parse(argc, argv, &a, 1) == -1)
+		return (2);
+	if (util_token_new(secret) == -1)
+		return (1);
+	util_sha256_hex(secret, UTIL_TOKEN_LEN, hash);
+	params[0] = a.client_id;
+	params[1] = hash;
+	if (app_exec(db, "WITH app AS (UPDATE clients SET secret_hash = $2,"
+	    " secret_rotated_at = now(), updated_at = now() WHERE client_id ="
+	    " $1 AND client_type = 'confidential' RETURNING client_id),"
+	    " audit AS (INSERT INTO audit_log (action, target, details)"
+	    " SELECT 'client_secret_rotated', 'client:' || client_id,"
+	    " '{\"via\":\"orgoctl\"}' FROM app) SELECT client_id FROM app",
+	    2, params, &res) == -1) {
+		util_wipe(secret, sizeof(secret));
+		return (1);
+	}
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found) {
+		fprintf(stderr, "orgoctl: no confidential application with "
+		    "client_id '%s'\n", a.client_id);
+		util_wipe(secret, sizeof(secret));
+		return (1);
+	}
+	if (a.json)
+		app_print_json(json_pack("{s:s, s:s}", "client_id",
+		    a.client_id, "client_secret", secret));
+	else
+		printf("client_secret: %s   (shown once: store it now)\n",
+		    secret);
+	util_wipe(secret, sizeof(secret));
+	return (0);
+}
+
+static int
+app_delete(PGconn *db, int argc, char **argv)
+{
+	struct app_args	 a;
+	PGresult	*res;
+	const char	*params[1];
+	int		 found;
+
+	if (app_parse(argc, argv, &a, 1) == -1)
+		return (2);
+	params[0] = a.client_id;
+	if (app_exec(db, "WITH app AS (DELETE FROM clients WHERE client_id ="
+	    " $1 RETURNING client_id, name), audit AS (INSERT INTO audit_log"
+	    " (action, target, details) SELECT 'client_deleted', 'client:' ||"
+	    " client_id, jsonb_build_object('name', name, 'via', 'orgoctl')"
+	    " FROM app) SELECT client_id FROM app", 1, params, &res) == -1)
+		return (1);
+	found = PQntuples(res) == 1;
+	PQclear(res);
+	if (!found) {
+		fprintf(stderr, "orgoctl: no application with client_id "
+		    "'%s'\n", a.client_id);
+		return (1);
+	}
+	printf("deleted application %s\n", a.client_id);
+	return (0);
+}
+
+int
+ctl_app(PGconn *db, int argc, char **argv)
+{
+	const char	*verb;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: orgoctl app add|list|show|rotate-secret|"
+		    "delete [options]\n");
+		return (2);
+	}
+	verb = argv[1];
+	argc--;
+	argv++;
+
+	if (strcmp(verb, "add") == 0)
+		return (app_add(db, argc, argv));
+	if (strcmp(verb, "list") == 0)
+		return (app_list(db, argc, argv, 0));
+	if (strcmp(verb, "show") == 0)
+		return (app_list(db, argc, argv, 1));
+	if (strcmp(verb, "rotate-secret") == 0)
+		return (app_rotate(db, argc, argv));
+	if (strcmp(verb, "delete") == 0)
+		return (app_delete(db, argc, argv));
+
+	fprintf(stderr, "orgoctl: unknown app command '%s'\n", verb);
+	return (2);
+}

@@ -1,0 +1,62 @@
+/* GET / and GET /settings: the start page of a signed-in member. */
+#include "flow.h"
+#include "http_util.h"
+#include "orgo.h"
+#include "page.h"
+
+int	home_get(struct http_request *);
+int	settings_get(struct http_request *);
+
+static enum flow_result	home_route(struct http_request *, struct flow *);
+static enum flow_result	settings_show(struct http_request *, struct flow *);
+
+static const flow_step	home_steps[] = { SESSION_STEPS, home_route };
+static const flow_step	settings_steps[] = { SESSION_STEPS, settings_show };
+
+int
+home_get(struct http_request *req)
+{
+	return (flow_run(req, home_steps, ORGO_NITEMS(home_steps), 0,
+	    FLOW_HTML));
+}
+
+static enum flow_result
+home_route(struct http_request *req, struct flow *f)
+{
+	http_util_redirect(req, f->session.present ? "/settings" : "/login");
+	return (FLOW_DONE);
+}
+
+int
+settings_get(struct http_request *req)
+{
+	return (flow_run(req, settings_steps, ORGO_NITEMS(settings_steps), 0,
+	    FLOW_HTML));
+}
+
+static enum flow_result
+settings_show(struct http_request *req, struct flow *f)
+{
+	struct html_buf		body;
+
+	if (!f->session.present) {
+		http_util_redirect(req, "/login?return_to=%2Fsettings");
+		return (FLOW_DONE);
+	}
+
+	struct template_var	vars[] = {
+		{ "name", f->session.name },
+		{ "email", f->session.email },
+		{ "admin_class", f->session.is_admin ? "" : "hidden" },
+	};
+
+	memset(&body, 0, sizeof(body));
+	if (page_render(&body, "settings.html", vars, ORGO_NITEMS(vars)) == -1) {
+		html_buf_free(&body);
+		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+		return (FLOW_DONE);
+	}
+	page_send(req, HTTP_STATUS_OK, "Settings", body.data, &f->session);
+	html_buf_free(&body);
+	return (FLOW_DONE);
+}
