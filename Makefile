@@ -28,13 +28,14 @@ CFLAGS_BASE=	-std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fstack-protector-strong \
 		-Isrc $(EXTRA_CFLAGS)
 
 # Pure modules: no Kore or database calls, linked by the unit tests too.
-PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c
+PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c src/secretbox.c src/cors.c src/tokens.c
 # Modules that use libpq directly (start-up and orgoctl, never a request).
-SYNC_SRC=	src/migrate.c
+SYNC_SRC=	src/migrate.c src/keys.c
 # Modules that run inside Kore.
 KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c src/flow.c \
 		src/session.c src/page.c src/form.c src/login.c src/settings_page.c \
-		src/admin_apps.c
+		src/admin_apps.c src/oauth.c src/oauth_authorize.c src/oauth_token.c \
+		src/oauth_userinfo.c
 
 PURE_OBJ=	$(PURE_SRC:src/%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ=	$(SYNC_SRC:src/%.c=$(BUILD)/obj/%.o)

@@ -15,6 +15,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 scripts/dev-cert.sh var/tls rsa
+# The master key seals the token signing keys stored in PostgreSQL.
+if [ ! -f var/master.key ]; then
+	(umask 077 && openssl rand -hex 32 > var/master.key)
+	echo "run: created var/master.key (keep it: it opens the signing keys)"
+fi
 mkdir -p var/chroot
 chmod 755 var/chroot
 

@@ -37,6 +37,7 @@ chmod 755 "$tmp"
 # NODE_EXTRA_CA_CERTS, and server certificates for localhost it signs.
 scripts/test-certs.sh "$tmp/certs"
 export NODE_EXTRA_CA_CERTS="$tmp/certs/ca.pem"
+(umask 077 && openssl rand -hex 32 > "$tmp/master.key")
 
 # One throw-away PostgreSQL cluster; each test file creates its databases.
 pg_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')

@@ -254,22 +254,60 @@ apps_render_form(struct http_request *req, struct flow *f, int status,
 	    "Create Application", "app_form.html", vars, ORGO_NITEMS(vars));
 }
 
+/*
+ * The client secret block of app_secret.html. Public apps get none at all,
+ * not a hidden empty one, so no page has an empty #client-secret.
+ */
+static int
+apps_secret_section(struct html_buf *out, const char *secret)
+{
+	static const char	head[] = "<div>\n"
+	    "    <p>Client secret</p>\n"
+	    "    <div class=\"copy-row\"><code id=\"client-secret\">";
+	static const char	tail[] = "</code>\n"
+	    "      <button type=\"button\" data-copy=\"client-secret\">Copy"
+	    "</button></div>\n"
+	    "    <div class=\"warning\" role=\"alert\"><strong>Copy the secret "
+	    "now.</strong> It is shown only\n"
+	    "      once: Orgo stores only a hash of it. If it is lost, rotate "
+	    "the secret.</div>\n"
+	    "  </div>";
+
+	if (html_buf_append(out, head, sizeof(head) - 1) == -1 ||
+	    html_buf_append_escaped(out, secret, strlen(secret)) == -1)
+		return (-1);
+	return (html_buf_append(out, tail, sizeof(tail) - 1));
+}
+
 /* Show a client_id and, when there is one, a secret exactly once. */
 static void
 apps_render_secret(struct http_request *req, struct flow *f,
     const char *heading, const char *lead)
 {
 	struct apps_ctx		*ctx = f->ctx;
+	struct html_buf		 section;
+
+	memset(&section, 0, sizeof(section));
+	if (ctx->new_secret && apps_secret_section(&section,
+	    ctx->secret) == -1) {
+		util_wipe(section.data, section.len);
+		html_buf_free(&section);
+		util_wipe(ctx->secret, sizeof(ctx->secret));
+		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+		return;
+	}
+
 	struct template_var	 vars[] = {
 		{ "heading", heading },
 		{ "lead", lead },
 		{ "client_id", ctx->client_id },
-		{ "client_secret", ctx->new_secret ? ctx->secret : "" },
-		{ "secret_class", ctx->new_secret ? "" : "hidden" },
+		{ "secret_section", section.data },
 	};
 
 	apps_send(req, f, HTTP_STATUS_OK, heading, "app_secret.html", vars,
 	    ORGO_NITEMS(vars));
+	util_wipe(section.data, section.len);
+	html_buf_free(&section);
 	util_wipe(ctx->secret, sizeof(ctx->secret));
 }
 
@@ -583,7 +621,7 @@ apps_endpoints(struct html_buf *out)
 		    html_buf_append(out, "\">", 2) == -1 ||
 		    html_buf_append_escaped(out, url, strlen(url)) == -1 ||
 		    html_buf_append(out, "</code><button type=\"button\" "
-		    "data-copy=\"", 39) == -1 ||
+		    "data-copy=\"", 40) == -1 ||
 		    html_buf_append(out, id, strlen(id)) == -1)
 			return (-1);
 		n = html_buf_append(out, "\">Copy</button></div></td></tr>\n",

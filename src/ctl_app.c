@@ -19,8 +19,9 @@
 struct app_args {
 	const char	*name;
 	const char	*description;
-	const char	*redirects[CTL_APP_LIST_MAX + 1];
+	const char	*redirects[CTL_APP_LIST_MAX];
 	size_t		 redirect_count;
+	int		 too_many_redirects;
 	const char	*scopes[8];
 	size_t		 scope_count;
 	const char	*client_id;
@@ -76,10 +77,10 @@ app_parse(int argc, char **argv, struct app_args *a, int want_id)
 			a->description = optarg;
 			break;
 		case 'r':
-			if (a->redirect_count > CTL_APP_LIST_MAX) {
-				fprintf(stderr, "orgoctl: at most %d redirect "
-				    "URIs are allowed\n", CTL_APP_LIST_MAX);
-				return (-1);
+			/* app_add reports this with the other field errors. */
+			if (a->redirect_count == CTL_APP_LIST_MAX) {
+				a->too_many_redirects = 1;
+				break;
 			}
 			a->redirects[a->redirect_count++] = optarg;
 			break;
@@ -180,6 +181,13 @@ app_add(PGconn *db, int argc, char **argv)
 	rc = client_input_check(&in, a.name, a.description, text, a.scopes,
 	    a.scope_count, a.is_public ? "public" : "confidential");
 	free(text);
+	/* The message client_form.c gives for more than 20 lines. */
+	if (a.too_many_redirects && in.redirect_error[0] == '\0') {
+		snprintf(in.redirect_error, sizeof(in.redirect_error),
+		    "at most %d redirect URIs are allowed",
+		    CLIENT_REDIRECT_URIS_MAX);
+		rc = -1;
+	}
 	if (rc == -1) {
 		app_print_errors(&in);
 		client_input_free(&in);

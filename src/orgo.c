@@ -12,12 +12,15 @@
 
 #include <stdlib.h>
 
+#include "keys.h"
 #include "migrate.h"
 #include "page.h"
+#include "util.h"
 #include "orgo.h"
 
 struct settings	orgo_settings;
 char		orgo_origin[512];
+struct jwt_keyset	orgo_keys;
 
 
 /*
@@ -43,6 +46,25 @@ orgo_report_migration(const char *file)
 	kore_log(LOG_NOTICE, "migrate: applied %s", file);
 }
 
+/* Load the signing keys, creating the first one on a new database. */
+static void
+orgo_keys_load(PGconn *db)
+{
+	uint8_t		master[SECRETBOX_KEY_LEN];
+	char		error[512];
+
+	if (secretbox_key_load(orgo_settings.master_key_file, master, error,
+	    sizeof(error)) == -1)
+		fatalx("ORGO_MASTER_KEY_FILE: %s", error);
+	if (keys_load(db, master, &orgo_keys, error, sizeof(error)) == -1) {
+		util_wipe(master, sizeof(master));
+		fatalx("%s", error);
+	}
+	util_wipe(master, sizeof(master));
+	kore_log(LOG_NOTICE, "keys: %zu signing key(s) published, signing "
+	    "with %s", orgo_keys.count, orgo_keys.signer->kid);
+}
+
 static void
 orgo_migrate(void)
 {
@@ -62,9 +84,10 @@ orgo_migrate(void)
 		PQfinish(db);
 		fatalx("migrate: %s", error);
 	}
-	PQfinish(db);
-
 	kore_log(LOG_NOTICE, "migrate: %d migration(s) applied", applied);
+
+	orgo_keys_load(db);
+	PQfinish(db);
 }
 
 /* The origin is the issuer up to the first '/' after "https://". */

@@ -2,6 +2,7 @@
 #ifndef ORGO_H
 #define ORGO_H
 
+#include "jwt.h"
 #include "settings.h"
 
 #define ORGO_VERSION	"0.1.0"
@@ -12,5 +13,8 @@ extern struct settings	orgo_settings;
 
 /* scheme://host[:port] of the issuer: the origin of every page. */
 extern char		orgo_origin[];
+
+/* Token signing keys, loaded in the parent (see keys.c). */
+extern struct jwt_keyset	orgo_keys;
 
 #endif

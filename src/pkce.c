@@ -49,7 +49,6 @@ pkce_verify_s256(const char *verifier, size_t vlen, const char *challenge,
 	uint8_t		digest[32];
 	unsigned int	digest_len;
 	char		computed[PKCE_CHALLENGE_LEN + 1];
-	int		match;
 
 	if (!pkce_verifier_valid(verifier, vlen) ||
 	    !pkce_challenge_valid(challenge, clen))
@@ -60,12 +59,10 @@ pkce_verify_s256(const char *verifier, size_t vlen, const char *challenge,
 	    NULL) != 1 || digest_len != sizeof(digest))
 		return (0);
 
+	/* The digest is no secret: on a match it equals the challenge. */
 	util_b64url_encode(digest, sizeof(digest), computed);
-	match = util_equal_ct(computed, PKCE_CHALLENGE_LEN, challenge, clen);
 
-	util_wipe(digest, sizeof(digest));
-	util_wipe(computed, sizeof(computed));
-	return (match);
+	return (util_equal_ct(computed, PKCE_CHALLENGE_LEN, challenge, clen));
 }
 
 /* unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~" (RFC 3986 2.3) */

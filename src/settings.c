@@ -35,6 +35,9 @@ static const struct setting setting_table[] = {
 	    FIELD(migrations_dir), "folder of numbered SQL migrations" },
 	{ "ORGO_ASSETS_DIR", SETTING_STRING, "assets", 0, 0,
 	    FIELD(assets_dir), "folder of templates, CSS and docs" },
+	{ "ORGO_MASTER_KEY_FILE", SETTING_STRING, "var/master.key", 0, 0,
+	    FIELD(master_key_file), "file with the 256-bit key (64 hex "
+	    "characters) that seals signing keys in the database" },
 	{ "ORGO_ACCESS_TOKEN_TTL", SETTING_SECONDS, "600", 60, 86400,
 	    FIELD(access_token_ttl), "access token lifetime, seconds" },
 	{ "ORGO_CODE_TTL", SETTING_SECONDS, "60", 10, 600,
@@ -111,6 +114,7 @@ settings_free(struct settings *s)
 	}
 	free(s->migrations_dir);
 	free(s->assets_dir);
+	free(s->master_key_file);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -11,6 +11,7 @@ struct settings {
 	char		*database;		/* libpq conninfo */
 	char		*migrations_dir;
 	char		*assets_dir;
+	char		*master_key_file;
 	long		 access_token_ttl;	/* seconds */
 	long		 code_ttl;
 	long		 refresh_token_ttl;

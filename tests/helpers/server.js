@@ -99,6 +99,7 @@ export function baseEnv(conninfo, port, extra = {}) {
     ORGO_DATABASE: conninfo,
     ORGO_MIGRATIONS_DIR: path.join(ROOT, 'migrations'),
     ORGO_ASSETS_DIR: path.join(ROOT, 'assets'),
+    ORGO_MASTER_KEY_FILE: path.join(TMP, 'master.key'),
     ...extra,
   };
 }

@@ -106,8 +106,9 @@ buf_appends_and_escapes(void **state)
 	assert_int_equal(html_buf_append(&b, "<p>", 3), 0);
 	assert_int_equal(html_buf_append_escaped(&b, name, strlen(name)), 0);
 	assert_int_equal(html_buf_append(&b, "</p>", 4), 0);
+	assert_int_equal(html_buf_append(&b, "\n", 1), 0);
 	assert_string_equal(b.data,
-	    "<p>&lt;Ann &amp; &quot;Bo&quot;&gt;</p>");
+	    "<p>&lt;Ann &amp; &quot;Bo&quot;&gt;</p>\n");
 	assert_int_equal(b.len, strlen(b.data));
 	assert_true(b.cap > b.len);
 

@@ -298,6 +298,14 @@ explain_scheme(void **state)
 	explains("h<b>://app.example.com/callback", "redirect_uri uses a "
 	    "different scheme from the registered redirect URI "
 	    "\"https://app.example.com/callback\"");
+	/* Nor is one longer than 32 bytes. */
+	explains("abcdefghijklmnopqrstuvwxyzabcdefg://app.example.com/callback",
+	    "redirect_uri uses a different scheme from the registered "
+	    "redirect URI \"https://app.example.com/callback\"");
+	explains("abcdefghijklmnopqrstuvwxyzabcdef://app.example.com/callback",
+	    "redirect_uri uses abcdefghijklmnopqrstuvwxyzabcdef but the "
+	    "registered redirect URI \"https://app.example.com/callback\" "
+	    "uses https");
 }
 
 static void
@@ -461,6 +469,31 @@ explain_skips_null_entries(void **state)
 }
 
 static void
+explain_skips_long_registered(void **state)
+{
+	char		*registered_uri, *requested;
+	const char	*list[1];
+	char		 out[REDIRECT_URI_EXPLAIN_MAX];
+
+	(void)state;
+	/* 2001 bytes, which registration rejects, so it is never quoted. */
+	assert_non_null(registered_uri = malloc(REDIRECT_URI_MAX + 2));
+	memset(registered_uri, 'a', REDIRECT_URI_MAX + 1);
+	memcpy(registered_uri, "https://app.example.com/", 24);
+	registered_uri[REDIRECT_URI_MAX + 1] = '\0';
+	list[0] = registered_uri;
+
+	/* The request is its first 2000 bytes, so only the path differs. */
+	assert_non_null(requested = strndup(registered_uri, REDIRECT_URI_MAX));
+	redirect_uri_explain_mismatch(requested, list, 1, out, sizeof(out));
+	assert_string_equal(out, "redirect_uri does not match any redirect "
+	    "URI registered for this application");
+
+	free(requested);
+	free(registered_uri);
+}
+
+static void
 explain_long_request(void **state)
 {
 	char	*requested;
@@ -514,6 +547,7 @@ main(void)
 		cmocka_unit_test(explain_exact_match),
 		cmocka_unit_test(explain_picks_closest),
 		cmocka_unit_test(explain_skips_null_entries),
+		cmocka_unit_test(explain_skips_long_registered),
 		cmocka_unit_test(explain_long_request),
 		cmocka_unit_test(explain_output_bounded),
 	};

@@ -224,6 +224,9 @@ parse_bad_percent_encoding(void **state)
 	    "invalid percent-encoding in parameter \"state\"");
 	parse_fails("sta%zte=1", 9,
 	    "invalid percent-encoding in parameter name \"sta%zte\"");
+	/* The "1" after the counted length does not complete the escape. */
+	parse_fails("state=%41", 8,
+	    "invalid percent-encoding in parameter \"state\"");
 }
 
 static void
@@ -417,6 +420,8 @@ decode_rejects_bad_input(void **state)
 	    &n), -1);
 	assert_int_equal(n, 99);
 	assert_int_equal(urlform_decode_component("ab%4", 4, out, sizeof(out),
+	    &n), -1);
+	assert_int_equal(urlform_decode_component("%41", 2, out, sizeof(out),
 	    &n), -1);
 	assert_int_equal(urlform_decode_component("a%00", 4, out, sizeof(out),
 	    &n), -1);

@@ -1,0 +1,496 @@
+/*
+ * POST /oauth/token (RFC 6749 section 3.2): the authorization_code,
+ * refresh_token and client_credentials grants.
+ *
+ * Steps: parse the form and the client credentials, load the client,
+ * authenticate it (secrets compared as SHA-256 hashes in constant time),
+ * then run the grant. Code redemption and refresh rotation each run as one
+ * PostgreSQL function call, so the database decides which of two
+ * concurrent requests wins.
+ */
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "flow.h"
+#include "form.h"
+#include "http_util.h"
+#include "oauth.h"
+#include "orgo.h"
+#include "pkce.h"
+#include "redirect_uri.h"
+#include "scopes.h"
+#include "tokens.h"
+
+#define TOKEN_SECRET_MAX	256
+#define TOKEN_AUTH_HEADER_MAX	1024
+
+struct token_ctx {
+	struct urlform	 form;
+	int		 form_loaded;
+	const char	*grant_type;
+
+	char		 client_id[OAUTH_CLIENT_ID_MAX + 1];
+	char		 secret[TOKEN_SECRET_MAX + 1];
+	int		 has_secret;
+	int		 used_basic;
+
+	long long	 client_pk;
+	int		 is_public;
+	char		*redirect_uris;
+	unsigned int	 allowed;
+
+	char		 refresh[UTIL_TOKEN_LEN + 1];
+	char		 grant_key[UTIL_TOKEN_LEN + 1];
+	unsigned int	 scopes;
+	char		 scope_text[SCOPES_FORMAT_MAX];
+};
+
+int	oauth_token(struct http_request *);
+
+static void
+token_ctx_free(void *arg)
+{
+	struct token_ctx	*ctx = arg;
+
+	if (ctx->form_loaded)
+		urlform_free(&ctx->form);
+	kore_free(ctx->redirect_uris);
+	util_wipe(ctx->secret, sizeof(ctx->secret));
+	util_wipe(ctx->refresh, sizeof(ctx->refresh));
+}
+
+/* An RFC 6749 section 5.2 error, with CORS once the client is known. */
+static enum flow_result
+token_error(struct http_request *req, struct flow *f, int status,
+    const char *error, const char *description)
+{
+	struct token_ctx	*ctx = f->ctx;
+
+	kore_log(LOG_INFO, "token: client %s: %s: %s",
+	    ctx->client_id[0] ? ctx->client_id : "-", error, description);
+	if (ctx->redirect_uris != NULL)
+		oauth_cors(req, ctx->redirect_uris);
+	if (status == HTTP_STATUS_UNAUTHORIZED && ctx->used_basic)
+		http_response_header(req, "www-authenticate",
+		    "Basic realm=\"orgo\", charset=\"UTF-8\"");
+	http_response_header(req, "pragma", "no-cache");
+	http_util_json_error(req, status, error, description);
+	return (FLOW_DONE);
+}
+
+/*
+ * Decode "Authorization: Basic base64(urlencode(id):urlencode(secret))"
+ * (RFC 6749 section 2.3.1). Returns 0, 1 when there is no Basic header,
+ * or -1 when the header is malformed.
+ */
+static int
+token_basic_credentials(struct http_request *req, struct token_ctx *ctx)
+{
+	const char	*header, *colon;
+	unsigned char	 decoded[TOKEN_AUTH_HEADER_MAX];
+	size_t		 len, written;
+	int		 n;
+
+	if (!http_request_header(req, "authorization", &header))
+		return (1);
+	if (strncasecmp(header, "Basic ", 6) != 0)
+		return (-1);
+	header += 6;
+	len = strlen(header);
+	if (len == 0 || len % 4 != 0 || len > sizeof(decoded) / 4 * 3)
+		return (-1);
+
+	if ((n = EVP_DecodeBlock(decoded, (const unsigned char *)header,
+	    (int)len)) < 0)
+		return (-1);
+	/* EVP_DecodeBlock counts padding as zero bytes: drop them. */
+	while (len > 0 && header[len - 1] == '=') {
+		len--;
+		n--;
+	}
+	decoded[n] = '\0';
+	ctx->used_basic = 1;
+
+	if ((colon = memchr(decoded, ':', (size_t)n)) == NULL)
+		goto bad;
+	if (urlform_decode_component((const char *)decoded,
+	    (size_t)(colon - (const char *)decoded), ctx->client_id,
+	    sizeof(ctx->client_id), &written) == -1)
+		goto bad;
+	if (urlform_decode_component(colon + 1,
+	    (size_t)n - (size_t)(colon + 1 - (const char *)decoded),
+	    ctx->secret, sizeof(ctx->secret), &written) == -1)
+		goto bad;
+	ctx->has_secret = 1;
+	util_wipe(decoded, sizeof(decoded));
+	return (0);
+
+bad:
+	util_wipe(decoded, sizeof(decoded));
+	return (-1);
+}
+
+static enum flow_result
+token_parse(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*id, *secret;
+	char			 error[FORM_ERROR_MAX];
+	int			 basic;
+
+	f->ctx_free = token_ctx_free;
+	if (form_read_body(req, &ctx->form, error, sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+	ctx->form_loaded = 1;
+
+	if (form_field(&ctx->form, "grant_type", 64, 1, &ctx->grant_type,
+	    error, sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "client_id", OAUTH_CLIENT_ID_MAX, 0, &id,
+	    error, sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "client_secret", TOKEN_SECRET_MAX, 0,
+	    &secret, error, sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+
+	if ((basic = token_basic_credentials(req, ctx)) == -1)
+		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+		    "invalid_client", "the Authorization header is not valid "
+		    "HTTP Basic client authentication"));
+
+	if (basic == 0) {
+		/* One authentication method per request (section 2.3). */
+		if (secret[0] != '\0')
+			return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+			    "invalid_request", "use either HTTP Basic or "
+			    "client_secret in the body, not both"));
+		if (id[0] != '\0' && strcmp(id, ctx->client_id) != 0)
+			return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+			    "invalid_request", "client_id in the body differs "
+			    "from the one in the Authorization header"));
+	} else {
+		(void)kore_strlcpy(ctx->client_id, id, sizeof(ctx->client_id));
+		if (secret[0] != '\0') {
+			(void)kore_strlcpy(ctx->secret, secret,
+			    sizeof(ctx->secret));
+			ctx->has_secret = 1;
+		}
+	}
+
+	if (ctx->client_id[0] == '\0')
+		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+		    "invalid_client", "client authentication is missing: send "
+		    "client_id (and the secret for confidential applications)"));
+	return (FLOW_NEXT);
+}
+
+static const char	token_client_sql[] =
+    "SELECT id, client_type, secret_hash, array_to_string(redirect_uris,"
+    " E'\\n'), allowed_scopes FROM clients WHERE client_id = $1";
+
+static enum flow_result
+token_client_query(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*params[1];
+
+	params[0] = ctx->client_id;
+	return (flow_query(req, f, token_client_sql, 1, params));
+}
+
+static enum flow_result	token_code(struct http_request *, struct flow *);
+static enum flow_result	token_refresh(struct http_request *, struct flow *);
+static enum flow_result	token_client_credentials(struct http_request *,
+			    struct flow *);
+
+static enum flow_result
+token_authenticate(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*stored;
+	char			 hash[65], error[64];
+
+	if (flow_rows(f) != 1)
+		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+		    "invalid_client", "unknown client_id"));
+
+	ctx->client_pk = strtoll(flow_value(f, 0, 0), NULL, 10);
+	ctx->is_public = strcmp(flow_value(f, 0, 1), "public") == 0;
+	ctx->redirect_uris = kore_strdup(flow_value(f, 0, 3));
+	if (scopes_parse(flow_value(f, 0, 4), strlen(flow_value(f, 0, 4)),
+	    &ctx->allowed, error, sizeof(error)) == -1)
+		ctx->allowed = SCOPE_OPENID;
+
+	if (ctx->is_public) {
+		if (ctx->has_secret)
+			return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+			    "invalid_client", "public applications have no "
+			    "client secret: send only client_id"));
+	} else {
+		stored = flow_value(f, 0, 2);
+		if (!ctx->has_secret)
+			return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+			    "invalid_client", "client secret is missing"));
+		util_sha256_hex(ctx->secret, strlen(ctx->secret), hash);
+		if (stored == NULL || !util_equal_ct(hash, 64, stored,
+		    strlen(stored)))
+			return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+			    "invalid_client", "client authentication failed"));
+	}
+	util_wipe(ctx->secret, sizeof(ctx->secret));
+
+	if (strcmp(ctx->grant_type, "authorization_code") == 0)
+		return (token_code(req, f));
+	if (strcmp(ctx->grant_type, "refresh_token") == 0)
+		return (token_refresh(req, f));
+	if (strcmp(ctx->grant_type, "client_credentials") == 0)
+		return (token_client_credentials(req, f));
+	return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+	    "unsupported_grant_type", "grant_type must be authorization_code, "
+	    "refresh_token or client_credentials"));
+}
+
+static const char	token_code_sql[] =
+    "SELECT * FROM oauth_redeem_code($1, $2, $3, $4, $5, $6, $7, $8)";
+
+static enum flow_result
+token_code(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*code, *redirect, *verifier, *params[8];
+	char			 error[FORM_ERROR_MAX], code_hash[65];
+	char			 challenge[64], refresh_hash[65], client[32];
+	char			 idle[32], ttl[32];
+	unsigned char		 digest[32];
+	unsigned int		 digest_len;
+
+	if (form_field(&ctx->form, "code", 128, 1, &code, error,
+	    sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "redirect_uri", REDIRECT_URI_MAX, 0,
+	    &redirect, error, sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "code_verifier", 128, 0, &verifier, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+
+	if (verifier[0] != '\0') {
+		if (!pkce_verifier_valid(verifier, strlen(verifier)))
+			return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+			    "invalid_request", "code_verifier must be 43 to "
+			    "128 characters of A-Z a-z 0-9 - . _ ~"));
+		digest_len = sizeof(digest);
+		EVP_Digest(verifier, strlen(verifier), digest, &digest_len,
+		    EVP_sha256(), NULL);
+		util_b64url_encode(digest, sizeof(digest), challenge);
+	}
+
+	if (util_token_new(ctx->refresh) == -1 ||
+	    util_token_new(ctx->grant_key) == -1)
+		return (FLOW_DB_ERROR);
+	util_sha256_hex(code, strlen(code), code_hash);
+	util_sha256_hex(ctx->refresh, UTIL_TOKEN_LEN, refresh_hash);
+	snprintf(client, sizeof(client), "%lld", ctx->client_pk);
+	snprintf(idle, sizeof(idle), "%ld", orgo_settings.refresh_token_idle);
+	snprintf(ttl, sizeof(ttl), "%ld", orgo_settings.refresh_token_ttl);
+
+	params[0] = code_hash;
+	params[1] = client;
+	params[2] = redirect[0] ? redirect : NULL;
+	params[3] = verifier[0] ? challenge : NULL;
+	params[4] = ctx->grant_key;
+	params[5] = refresh_hash;
+	params[6] = idle;
+	params[7] = ttl;
+	return (flow_query(req, f, token_code_sql, 8, params));
+}
+
+static const char	token_refresh_sql[] =
+    "SELECT * FROM oauth_refresh($1, $2, $3, $4, $5)";
+
+static enum flow_result
+token_refresh(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*old, *scope, *params[5];
+	char			 error[FORM_ERROR_MAX], old_hash[65];
+	char			 new_hash[65], client[32], idle[32];
+
+	if (form_field(&ctx->form, "refresh_token", 128, 1, &old, error,
+	    sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "scope", SCOPES_MAX_LEN, 0, &scope, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+	if (scope[0] != '\0') {
+		if (scopes_parse(scope, strlen(scope), &ctx->scopes, error,
+		    sizeof(error)) == -1)
+			return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+			    "invalid_scope", error));
+		(void)scopes_format(ctx->scopes, ctx->scope_text,
+		    sizeof(ctx->scope_text));
+	}
+
+	if (util_token_new(ctx->refresh) == -1)
+		return (FLOW_DB_ERROR);
+	util_sha256_hex(old, strlen(old), old_hash);
+	util_sha256_hex(ctx->refresh, UTIL_TOKEN_LEN, new_hash);
+	snprintf(client, sizeof(client), "%lld", ctx->client_pk);
+	snprintf(idle, sizeof(idle), "%ld", orgo_settings.refresh_token_idle);
+
+	params[0] = old_hash;
+	params[1] = client;
+	params[2] = new_hash;
+	params[3] = scope[0] ? ctx->scope_text : NULL;
+	params[4] = idle;
+	return (flow_query(req, f, token_refresh_sql, 5, params));
+}
+
+static void
+token_send(struct http_request *req, struct flow *f, json_t *body)
+{
+	struct token_ctx	*ctx = f->ctx;
+
+	oauth_cors(req, ctx->redirect_uris);
+	http_response_header(req, "pragma", "no-cache");
+	http_util_json(req, HTTP_STATUS_OK, body);
+}
+
+static enum flow_result
+token_client_credentials(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	struct token_subject	 s;
+	const char		*scope;
+	char			 error[FORM_ERROR_MAX], *access;
+	unsigned int		 allowed;
+
+	if (ctx->is_public)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "unauthorized_client", "public applications cannot use "
+		    "client_credentials"));
+	if (form_field(&ctx->form, "scope", SCOPES_MAX_LEN, 0, &scope, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+
+	/* Member scopes make no sense without a member: none of openid
+	 * and offline_access, and only what the app may request. */
+	allowed = ctx->allowed & ~(SCOPE_OPENID | SCOPE_OFFLINE_ACCESS);
+	if (scopes_parse(scope, strlen(scope), &ctx->scopes, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_scope", error));
+	if (!scopes_subset(ctx->scopes, allowed))
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_scope", "client_credentials may request only "
+		    "scopes the application is allowed, without openid and "
+		    "offline_access"));
+	(void)scopes_format(ctx->scopes, ctx->scope_text,
+	    sizeof(ctx->scope_text));
+
+	memset(&s, 0, sizeof(s));
+	s.issuer = orgo_settings.issuer;
+	s.subject = ctx->client_id;
+	s.client_id = ctx->client_id;
+	s.scope = ctx->scope_text;
+	s.now = (long)time(NULL);
+	if ((access = tokens_access(&orgo_keys, &s,
+	    orgo_settings.access_token_ttl)) == NULL)
+		return (token_error(req, f, HTTP_STATUS_INTERNAL_ERROR,
+		    "server_error", "token signing failed"));
+
+	token_send(req, f, json_pack("{s:s, s:s, s:I, s:s}",
+	    "access_token", access, "token_type", "Bearer",
+	    "expires_in", (json_int_t)orgo_settings.access_token_ttl,
+	    "scope", ctx->scope_text));
+	free(access);
+	return (FLOW_DONE);
+}
+
+/* Read the row of oauth_redeem_code() or oauth_refresh() and answer. */
+static enum flow_result
+token_issue(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	struct token_subject	 s;
+	const char		*status, *nonce;
+	char			*access, *id_token;
+	unsigned int		 granted;
+	char			 error[64];
+	json_t			*body;
+
+	if (flow_rows(f) != 1)
+		return (FLOW_DB_ERROR);
+	status = flow_value(f, 0, 0);
+	if (strcmp(status, "invalid_scope") == 0)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_scope", "scope may only narrow the scopes of the "
+		    "original grant"));
+	if (strcmp(status, "ok") != 0)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_grant", status));
+
+	memset(&s, 0, sizeof(s));
+	s.issuer = orgo_settings.issuer;
+	s.subject = flow_value(f, 0, 1);
+	s.client_id = ctx->client_id;
+	s.scope = flow_value(f, 0, 2);
+	s.grant_key = flow_value(f, 0, 5);
+	s.auth_time = strtol(flow_value(f, 0, 4), NULL, 10);
+	s.now = (long)time(NULL);
+	nonce = flow_value(f, 0, 3);
+	if (scopes_parse(s.scope, strlen(s.scope), &granted, error,
+	    sizeof(error)) == -1)
+		granted = 0;
+
+	if ((access = tokens_access(&orgo_keys, &s,
+	    orgo_settings.access_token_ttl)) == NULL)
+		return (token_error(req, f, HTTP_STATUS_INTERNAL_ERROR,
+		    "server_error", "token signing failed"));
+	body = json_pack("{s:s, s:s, s:I, s:s, s:s}",
+	    "access_token", access, "token_type", "Bearer",
+	    "expires_in", (json_int_t)orgo_settings.access_token_ttl,
+	    "refresh_token", ctx->refresh, "scope", s.scope);
+
+	/* An ID token for openid, at sign-in and on refresh (OpenID
+	 * Connect Core section 12.2); the nonce stays the original one. */
+	if (granted & SCOPE_OPENID) {
+		id_token = tokens_id(&orgo_keys, &s, nonce, access,
+		    orgo_settings.access_token_ttl);
+		if (id_token == NULL) {
+			free(access);
+			json_decref(body);
+			return (token_error(req, f, HTTP_STATUS_INTERNAL_ERROR,
+			    "server_error", "token signing failed"));
+		}
+		json_object_set_new(body, "id_token", json_string(id_token));
+		free(id_token);
+	}
+
+	kore_log(LOG_INFO, "token: %s grant for client %s",
+	    ctx->grant_type, ctx->client_id);
+	token_send(req, f, body);
+	free(access);
+	util_wipe(ctx->refresh, sizeof(ctx->refresh));
+	return (FLOW_DONE);
+}
+
+static const flow_step	token_steps[] = {
+	token_parse, token_client_query, token_authenticate, token_issue,
+};
+
+int
+oauth_token(struct http_request *req)
+{
+	if (req->method == HTTP_METHOD_OPTIONS)
+		return (oauth_preflight(req));
+	if (req->method != HTTP_METHOD_POST) {
+		http_response_header(req, "allow", "POST, OPTIONS");
+		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "invalid_request", "the token endpoint accepts POST only");
+		return (KORE_RESULT_OK);
+	}
+	return (flow_run(req, token_steps, ORGO_NITEMS(token_steps),
+	    sizeof(struct token_ctx), FLOW_JSON));
+}
