@@ -35,7 +35,8 @@ SYNC_SRC=	src/migrate.c src/keys.c
 KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c src/flow.c \
 		src/session.c src/page.c src/form.c src/login.c src/settings_page.c \
 		src/admin_apps.c src/oauth.c src/oauth_authorize.c src/oauth_token.c \
-		src/oauth_userinfo.c
+		src/oauth_userinfo.c src/admin_members.c \
+		src/connected_apps.c src/oidc_discovery.c
 
 PURE_OBJ=	$(PURE_SRC:src/%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ=	$(SYNC_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -78,7 +79,7 @@ $(BUILD)/kobj/%.o: src/%.c src/*.h $(KORE_BIN)
 $(APP_SO): $(PURE_OBJ) $(SYNC_OBJ) $(KORE_APP_OBJ)
 	$(CC) -shared -o $@ $^ $(APP_LIBS)
 
-CLI_SRC=	src/orgoctl.c src/ctl_member.c src/ctl_app.c
+CLI_SRC=	src/orgoctl.c src/ctl_member.c src/ctl_app.c src/ctl_keys.c
 
 $(ORGOCTL): $(CLI_SRC) src/*.h $(PURE_OBJ) $(SYNC_OBJ)
 	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) $(PURE_OBJ) $(SYNC_OBJ) $(CLI_LIBS)

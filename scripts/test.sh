@@ -27,11 +27,12 @@ if [ "$unit" = 1 ] && [ $# -eq 0 ]; then
 	make -s unit || unit_failed=1
 fi
 
-tmp="$root/tests/.tmp"
-scripts/pg.sh stop "$tmp/pg" 2>/dev/null || true
-rm -rf "$tmp"
-mkdir -p "$tmp"
+# Each run has its own folder, so runs started side by side do not meet.
+mkdir -p "$root/tests/.tmp"
+chmod 755 "$root/tests/.tmp"
+tmp=$(mktemp -d "$root/tests/.tmp/run-XXXXXX")
 chmod 755 "$tmp"
+export ORGO_TEST_TMP="$tmp"
 
 # A test certificate authority that every Node client trusts through
 # NODE_EXTRA_CA_CERTS, and server certificates for localhost it signs.
@@ -44,6 +45,7 @@ pg_port=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",
 scripts/pg.sh start "$tmp/pg" "$pg_port" --fast
 cleanup() {
 	scripts/pg.sh stop "$tmp/pg" || true
+	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 export ORGO_TEST_ROOT="$root"

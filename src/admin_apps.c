@@ -255,8 +255,8 @@ apps_render_form(struct http_request *req, struct flow *f, int status,
 }
 
 /*
- * The client secret block of app_secret.html. Public apps get none at all,
- * not a hidden empty one, so no page has an empty #client-secret.
+ * Append the client secret block of app_secret.html to 'out'. Public apps
+ * get no block at all, so their page has no empty #client-secret.
  */
 static int
 apps_secret_section(struct html_buf *out, const char *secret)

@@ -181,7 +181,7 @@ app_add(PGconn *db, int argc, char **argv)
 	rc = client_input_check(&in, a.name, a.description, text, a.scopes,
 	    a.scope_count, a.is_public ? "public" : "confidential");
 	free(text);
-	/* The message client_form.c gives for more than 20 lines. */
+	/* The same message client_form.c gives for more than 20 lines. */
 	if (a.too_many_redirects && in.redirect_error[0] == '\0') {
 		snprintf(in.redirect_error, sizeof(in.redirect_error),
 		    "at most %d redirect URIs are allowed",

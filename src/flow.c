@@ -154,13 +154,22 @@ flow_unavailable(struct http_request *req, struct flow *f)
 		page_unavailable(req);
 }
 
+/*
+ * Called by Kore when the request goes away, possibly several times: while
+ * a task thread still runs, Kore keeps the request and calls this again
+ * later, so nothing may be freed until the task has finished.
+ */
 static void
 flow_free(struct http_request *req)
 {
 	struct flow	*f = http_state_get(req);
 
+	if (f->task != NULL && !kore_task_finished(f->task))
+		return;
+
 	db_cleanup(&f->query);
 	if (f->task != NULL) {
+		kore_task_destroy(f->task);
 		if (f->task_free != NULL)
 			f->task_free(f->task);
 		f->task = NULL;

@@ -31,17 +31,14 @@ keys_exec(PGconn *db, const char *sql, int count, const char **params,
 	return (0);
 }
 
-/* Generate a key, seal it and insert it; 'kid' receives its id. */
-static int
-keys_insert(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
-    long sign_after_seconds, char *kid, size_t kid_len, char *error,
-    size_t error_len)
+int
+keys_generate(const uint8_t master[SECRETBOX_KEY_LEN], struct keys_new *out,
+    char *error, size_t error_len)
 {
 	struct jwt_keyset	 set;
-	const char		*params[4];
-	char			*pem, *public_pem, *sealed, delay[32];
-	int			 rc;
+	char			*pem;
 
+	memset(out, 0, sizeof(*out));
 	memset(&set, 0, sizeof(set));
 	if ((pem = jwt_key_generate_pem(KEYS_RSA_BITS)) == NULL) {
 		snprintf(error, error_len, "signing keys: key generation "
@@ -54,30 +51,55 @@ keys_insert(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 		free(pem);
 		return (-1);
 	}
-	public_pem = jwt_public_pem(&set.keys[0]);
-	sealed = secretbox_seal(master, set.keys[0].kid, pem, strlen(pem));
+	snprintf(out->kid, sizeof(out->kid), "%s", set.keys[0].kid);
+	out->public_pem = jwt_public_pem(&set.keys[0]);
+	/* The kid is the sealing context: a sealed key cannot be moved to
+	 * another row. */
+	out->sealed = secretbox_seal(master, out->kid, pem, strlen(pem));
 	util_wipe(pem, strlen(pem));
 	free(pem);
-	snprintf(kid, kid_len, "%s", set.keys[0].kid);
 	jwt_keyset_free(&set);
-	if (public_pem == NULL || sealed == NULL) {
-		free(public_pem);
-		free(sealed);
+
+	if (out->public_pem == NULL || out->sealed == NULL) {
+		keys_new_free(out);
 		snprintf(error, error_len, "signing keys: cannot seal key");
 		return (-1);
 	}
+	return (0);
+}
 
-	snprintf(delay, sizeof(delay), "%ld", sign_after_seconds);
-	params[0] = kid;
-	params[1] = sealed;
-	params[2] = public_pem;
-	params[3] = delay;
-	rc = keys_exec(db, "INSERT INTO signing_keys (kid, sealed_private_key,"
-	    " public_pem, sign_after) VALUES ($1, $2, $3, now() +"
-	    " make_interval(secs => $4::int))", 4, params, NULL, error,
-	    error_len);
-	free(public_pem);
-	free(sealed);
+void
+keys_new_free(struct keys_new *k)
+{
+	free(k->sealed);
+	free(k->public_pem);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Generate a key and add it through signing_key_rotate(). */
+static int
+keys_insert(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
+    long publish_seconds, long retain_seconds, char *kid, size_t kid_len,
+    char *error, size_t error_len)
+{
+	struct keys_new	 k;
+	const char	*params[6];
+	char		 publish[32], retain[32];
+	int		 rc;
+
+	if (keys_generate(master, &k, error, error_len) == -1)
+		return (-1);
+	snprintf(publish, sizeof(publish), "%ld", publish_seconds);
+	snprintf(retain, sizeof(retain), "%ld", retain_seconds);
+	params[0] = k.kid;
+	params[1] = k.sealed;
+	params[2] = k.public_pem;
+	params[3] = publish;
+	params[4] = retain;
+	params[5] = NULL;
+	rc = keys_exec(db, KEYS_ROTATE_SQL, 6, params, NULL, error, error_len);
+	snprintf(kid, kid_len, "%s", k.kid);
+	keys_new_free(&k);
 	return (rc);
 }
 
@@ -100,8 +122,8 @@ keys_ensure_signer(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 		PQclear(res);
 		/* The first key signs at once: no cache can hold a JWKS yet. */
 		if (missing)
-			rc = keys_insert(db, master, 0, kid, sizeof(kid), error,
-			    error_len);
+			rc = keys_insert(db, master, 0, 0, kid, sizeof(kid),
+			    error, error_len);
 	}
 	(void)PQclear(PQexec(db, "SELECT pg_advisory_unlock(" KEYS_LOCK_ID
 	    ")"));
@@ -109,29 +131,19 @@ keys_ensure_signer(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 }
 
 int
-keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
-    struct jwt_keyset *set, char *error, size_t error_len)
+keys_from_rows(PGresult *res, const uint8_t master[SECRETBOX_KEY_LEN],
+    struct jwt_keyset *set, long *signer_created, char *error,
+    size_t error_len)
 {
-	PGresult	*res;
 	char		*pem;
 	const char	*kid, *signer;
 	size_t		 len;
 	int		 i, can_sign, rc;
 
-	if (keys_ensure_signer(db, master, error, error_len) == -1)
-		return (-1);
-
-	/* Newest first, so the first key that can sign is the signer. */
-	if (keys_exec(db, "SELECT kid, sealed_private_key, public_pem,"
-	    " sign_after <= now() AND (retired_at IS NULL OR retired_at >"
-	    " now()) FROM signing_keys WHERE remove_after IS NULL OR"
-	    " remove_after > now() ORDER BY sign_after DESC, created_at DESC"
-	    " LIMIT " "16", 0, NULL, &res, error, error_len) == -1)
-		return (-1);
-
 	memset(set, 0, sizeof(*set));
 	signer = NULL;
 	rc = 0;
+	/* Rows come newest first: the first key that can sign signs. */
 	for (i = 0; i < PQntuples(res) && rc == 0; i++) {
 		kid = PQgetvalue(res, i, 0);
 		can_sign = PQgetvalue(res, i, 3)[0] == 't';
@@ -152,10 +164,12 @@ keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 		rc = jwt_keyset_add_pem(set, pem, len, 1, error, error_len);
 		util_wipe(pem, len);
 		free(pem);
-		if (rc == 0 && signer == NULL)
+		if (rc == 0 && signer == NULL) {
 			signer = set->keys[set->count - 1].kid;
+			*signer_created = strtol(PQgetvalue(res, i, 4), NULL,
+			    10);
+		}
 	}
-	PQclear(res);
 
 	if (rc == 0 && (signer == NULL ||
 	    jwt_keyset_set_signer(set, signer) == -1)) {
@@ -168,35 +182,29 @@ keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 }
 
 int
+keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
+    struct jwt_keyset *set, long *signer_created, char *error,
+    size_t error_len)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if (keys_ensure_signer(db, master, error, error_len) == -1)
+		return (-1);
+	if (keys_exec(db, KEYS_LOAD_SQL, 0, NULL, &res, error,
+	    error_len) == -1)
+		return (-1);
+	rc = keys_from_rows(res, master, set, signer_created, error,
+	    error_len);
+	PQclear(res);
+	return (rc);
+}
+
+int
 keys_rotate(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
     long publish_seconds, long retain_seconds, char *kid, size_t kid_len,
     char *error, size_t error_len)
 {
-	const char	*params[2];
-	char		 publish[32], retain[32];
-	int		 rc;
-
-	snprintf(publish, sizeof(publish), "%ld", publish_seconds);
-	snprintf(retain, sizeof(retain), "%ld", retain_seconds);
-	params[0] = publish;
-	params[1] = retain;
-
-	if (keys_exec(db, "BEGIN", 0, NULL, NULL, error, error_len) == -1)
-		return (-1);
-	rc = keys_exec(db, "SELECT pg_advisory_xact_lock(" KEYS_LOCK_ID ")", 0,
-	    NULL, NULL, error, error_len);
-	if (rc == 0)
-		rc = keys_exec(db, "UPDATE signing_keys SET retired_at = now() +"
-		    " make_interval(secs => $1::int), remove_after = now() +"
-		    " make_interval(secs => $1::int + $2::int)"
-		    " WHERE retired_at IS NULL", 2, params, NULL, error,
-		    error_len);
-	if (rc == 0)
-		rc = keys_insert(db, master, publish_seconds, kid, kid_len,
-		    error, error_len);
-	if (rc == 0)
-		rc = keys_exec(db, "COMMIT", 0, NULL, NULL, error, error_len);
-	if (rc == -1)
-		(void)PQclear(PQexec(db, "ROLLBACK"));
-	return (rc);
+	return (keys_insert(db, master, publish_seconds, retain_seconds, kid,
+	    kid_len, error, error_len));
 }

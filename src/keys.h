@@ -22,7 +22,24 @@
  * Returns 0 or -1 with a message.
  */
 int	keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
-	    struct jwt_keyset *set, char *error, size_t error_len);
+	    struct jwt_keyset *set, long *signer_created, char *error,
+	    size_t error_len);
+
+/* A generated key, sealed and ready to insert. */
+struct keys_new {
+	char	 kid[JWT_KID_LEN + 1];
+	char	*sealed;
+	char	*public_pem;
+};
+
+/* Generate and seal a key (slow: RSA key generation). Returns 0 or -1. */
+int	keys_generate(const uint8_t master[SECRETBOX_KEY_LEN],
+	    struct keys_new *out, char *error, size_t error_len);
+void	keys_new_free(struct keys_new *k);
+
+/* SQL that adds a struct keys_new through signing_key_rotate(). */
+#define KEYS_ROTATE_SQL	\
+	"SELECT signing_key_rotate($1, $2, $3, $4::int, $5::int, $6::int)"
 
 /*
  * Add a new key that starts signing after 'publish_seconds' (so caches of
@@ -33,5 +50,21 @@ int	keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 int	keys_rotate(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 	    long publish_seconds, long retain_seconds, char *kid,
 	    size_t kid_len, char *error, size_t error_len);
+
+/*
+ * Build a keyset from rows of KEYS_LOAD_SQL: (kid, sealed private key,
+ * public PEM, may sign, created as Unix time). 'signer_created' receives
+ * the signer's creation time. Returns 0 or -1 with a message.
+ */
+#define KEYS_LOAD_SQL \
+	"SELECT kid, sealed_private_key, public_pem, sign_after <= now() AND" \
+	" (retired_at IS NULL OR retired_at > now())," \
+	" extract(epoch FROM created_at)::bigint FROM signing_keys" \
+	" WHERE remove_after IS NULL OR remove_after > now()" \
+	" ORDER BY sign_after DESC, created_at DESC LIMIT 16"
+
+int	keys_from_rows(PGresult *res, const uint8_t master[SECRETBOX_KEY_LEN],
+	    struct jwt_keyset *set, long *signer_created, char *error,
+	    size_t error_len);
 
 #endif

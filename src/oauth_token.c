@@ -1,6 +1,8 @@
 /*
- * POST /oauth/token (RFC 6749 section 3.2): the authorization_code,
- * refresh_token and client_credentials grants.
+ * The client-authenticated endpoints. POST /oauth/token (RFC 6749 section
+ * 3.2): the authorization_code, refresh_token and client_credentials
+ * grants. POST /oauth/revoke (RFC 7009) and POST /oauth/introspect
+ * (RFC 7662) share its client authentication.
  *
  * Steps: parse the form and the client credentials, load the client,
  * authenticate it (secrets compared as SHA-256 hashes in constant time),
@@ -25,7 +27,10 @@
 #define TOKEN_SECRET_MAX	256
 #define TOKEN_AUTH_HEADER_MAX	1024
 
+enum token_mode { TOKEN_GRANT, TOKEN_REVOKE, TOKEN_INTROSPECT };
+
 struct token_ctx {
+	enum token_mode	 mode;
 	struct urlform	 form;
 	int		 form_loaded;
 	const char	*grant_type;
@@ -44,9 +49,15 @@ struct token_ctx {
 	char		 grant_key[UTIL_TOKEN_LEN + 1];
 	unsigned int	 scopes;
 	char		 scope_text[SCOPES_FORMAT_MAX];
+
+	/* Revocation and introspection: the token and what it is. */
+	const char	*token;
+	json_t		*claims;
 };
 
 int	oauth_token(struct http_request *);
+int	oauth_revoke(struct http_request *);
+int	oauth_introspect(struct http_request *);
 
 static void
 token_ctx_free(void *arg)
@@ -56,6 +67,8 @@ token_ctx_free(void *arg)
 	if (ctx->form_loaded)
 		urlform_free(&ctx->form);
 	kore_free(ctx->redirect_uris);
+	if (ctx->claims != NULL)
+		json_decref(ctx->claims);
 	util_wipe(ctx->secret, sizeof(ctx->secret));
 	util_wipe(ctx->refresh, sizeof(ctx->refresh));
 }
@@ -145,8 +158,9 @@ token_parse(struct http_request *req, struct flow *f)
 		    "invalid_request", error));
 	ctx->form_loaded = 1;
 
-	if (form_field(&ctx->form, "grant_type", 64, 1, &ctx->grant_type,
-	    error, sizeof(error)) == -1 ||
+	if (form_field(&ctx->form, "grant_type", 64,
+	    ctx->mode == TOKEN_GRANT, &ctx->grant_type, error,
+	    sizeof(error)) == -1 ||
 	    form_field(&ctx->form, "client_id", OAUTH_CLIENT_ID_MAX, 0, &id,
 	    error, sizeof(error)) == -1 ||
 	    form_field(&ctx->form, "client_secret", TOKEN_SECRET_MAX, 0,
@@ -203,6 +217,9 @@ static enum flow_result	token_code(struct http_request *, struct flow *);
 static enum flow_result	token_refresh(struct http_request *, struct flow *);
 static enum flow_result	token_client_credentials(struct http_request *,
 			    struct flow *);
+static enum flow_result	token_revoke(struct http_request *, struct flow *);
+static enum flow_result	token_introspect(struct http_request *,
+			    struct flow *);
 
 static enum flow_result
 token_authenticate(struct http_request *req, struct flow *f)
@@ -240,6 +257,10 @@ token_authenticate(struct http_request *req, struct flow *f)
 	}
 	util_wipe(ctx->secret, sizeof(ctx->secret));
 
+	if (ctx->mode == TOKEN_REVOKE)
+		return (token_revoke(req, f));
+	if (ctx->mode == TOKEN_INTROSPECT)
+		return (token_introspect(req, f));
 	if (strcmp(ctx->grant_type, "authorization_code") == 0)
 		return (token_code(req, f));
 	if (strcmp(ctx->grant_type, "refresh_token") == 0)
@@ -492,5 +513,269 @@ oauth_token(struct http_request *req)
 		return (KORE_RESULT_OK);
 	}
 	return (flow_run(req, token_steps, ORGO_NITEMS(token_steps),
+	    sizeof(struct token_ctx), FLOW_JSON));
+}
+
+/* ---- Revocation (RFC 7009) ------------------------------------------ */
+
+/*
+ * A refresh token revokes its whole grant. The client must own it: a
+ * token of another client is refused (RFC 7009 section 2.1).
+ */
+static const char	revoke_refresh_sql[] =
+    "WITH t AS (SELECT g.id, g.client_id FROM refresh_tokens r JOIN grants g"
+    " ON g.id = r.grant_id WHERE r.token_hash = $1),"
+    " revoked AS (UPDATE grants SET revoked_at = now(), revoked_reason ="
+    " 'revoked by client' WHERE id = (SELECT id FROM t) AND client_id = $2"
+    " AND revoked_at IS NULL RETURNING id)"
+    " SELECT EXISTS (SELECT 1 FROM t), COALESCE((SELECT client_id = $2"
+    " FROM t), false)";
+
+/* An access token is listed by jti until it expires. */
+static const char	revoke_access_sql[] =
+    "INSERT INTO revoked_access_tokens (jti, expires_at) VALUES ($1,"
+    " to_timestamp($2::bigint)) ON CONFLICT (jti) DO NOTHING";
+
+static enum flow_result
+token_mode_revoke(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+
+	ctx->mode = TOKEN_REVOKE;
+	return (FLOW_NEXT);
+}
+
+static enum flow_result
+token_mode_introspect(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+
+	ctx->mode = TOKEN_INTROSPECT;
+	return (FLOW_NEXT);
+}
+
+/* Read 'token' and decide whether it looks like a JWT access token. */
+static int
+token_read_subject(struct http_request *req, struct flow *f, int *is_jwt)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*hint;
+	char			 error[FORM_ERROR_MAX];
+
+	if (form_field(&ctx->form, "token", JWT_TOKEN_MAX, 1, &ctx->token,
+	    error, sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "token_type_hint", 32, 0, &hint, error,
+	    sizeof(error)) == -1) {
+		(void)token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error);
+		return (-1);
+	}
+	/* The hint only speeds up a lookup (RFC 7009 section 2.1): the
+	 * shape of the token decides, since refresh tokens have no dot. */
+	*is_jwt = strchr(ctx->token, '.') != NULL;
+	return (0);
+}
+
+static enum flow_result
+token_revoke(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*params[2], *client;
+	char			 hash[65], error[JWT_ERROR_MAX], exp[32], id[32];
+	json_int_t		 expires;
+	int			 is_jwt;
+
+	if (token_read_subject(req, f, &is_jwt) == -1)
+		return (FLOW_DONE);
+
+	if (!is_jwt) {
+		util_sha256_hex(ctx->token, strlen(ctx->token), hash);
+		snprintf(id, sizeof(id), "%lld", ctx->client_pk);
+		params[0] = hash;
+		params[1] = id;
+		return (flow_query(req, f, revoke_refresh_sql, 2, params));
+	}
+
+	/* Invalid and expired tokens need no revocation: answer 200. */
+	if (jwt_verify(&orgo_keys, ctx->token, strlen(ctx->token), "at+jwt",
+	    (long)time(NULL), &ctx->claims, error, sizeof(error)) == -1) {
+		token_send(req, f, json_object());
+		return (FLOW_DONE);
+	}
+	client = json_string_value(json_object_get(ctx->claims, "client_id"));
+	if (client == NULL || strcmp(client, ctx->client_id) != 0)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "unauthorized_client", "the token was issued to another "
+		    "client"));
+	expires = json_integer_value(json_object_get(ctx->claims, "exp"));
+	snprintf(exp, sizeof(exp), "%lld", (long long)expires);
+	params[0] = json_string_value(json_object_get(ctx->claims, "jti"));
+	params[1] = exp;
+	if (params[0] == NULL) {
+		token_send(req, f, json_object());
+		return (FLOW_DONE);
+	}
+	return (flow_query(req, f, revoke_access_sql, 2, params));
+}
+
+static enum flow_result
+revoke_done(struct http_request *req, struct flow *f)
+{
+	/* For a refresh token: found, but owned by another client. */
+	if (flow_rows(f) == 1 && flow_value(f, 0, 0)[0] == 't' &&
+	    flow_value(f, 0, 1)[0] != 't')
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "unauthorized_client", "the token was issued to another "
+		    "client"));
+
+	kore_log(LOG_INFO, "revoke: request by client %s",
+	    ((struct token_ctx *)f->ctx)->client_id);
+	token_send(req, f, json_object());
+	return (FLOW_DONE);
+}
+
+static const flow_step	revoke_steps[] = {
+	token_mode_revoke, token_parse, token_client_query,
+	token_authenticate, revoke_done,
+};
+
+int
+oauth_revoke(struct http_request *req)
+{
+	if (req->method == HTTP_METHOD_OPTIONS)
+		return (oauth_preflight(req));
+	if (req->method != HTTP_METHOD_POST) {
+		http_response_header(req, "allow", "POST, OPTIONS");
+		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "invalid_request", "the revocation endpoint accepts POST "
+		    "only");
+		return (KORE_RESULT_OK);
+	}
+	return (flow_run(req, revoke_steps, ORGO_NITEMS(revoke_steps),
+	    sizeof(struct token_ctx), FLOW_JSON));
+}
+
+/* ---- Introspection (RFC 7662) --------------------------------------- */
+
+/* Columns: active, subject, scopes, client_id, exp, iat. */
+static const char	introspect_refresh_sql[] =
+    "SELECT r.used_at IS NULL AND r.expires_at > now() AND g.revoked_at IS"
+    " NULL AND g.refresh_expires_at > now() AND m.status = 'active',"
+    " m.subject, r.scopes, c.client_id,"
+    " extract(epoch FROM least(r.expires_at, g.refresh_expires_at))::bigint,"
+    " extract(epoch FROM r.created_at)::bigint"
+    " FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id"
+    " JOIN clients c ON c.id = g.client_id JOIN members m ON m.id ="
+    " g.member_id WHERE r.token_hash = $1 AND g.client_id = $2";
+
+/* An access token is active while its grant, app and member are. */
+static const char	introspect_access_sql[] =
+    "SELECT (NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti ="
+    " $1)) AND EXISTS (SELECT 1 FROM clients WHERE client_id = $2) AND"
+    " ($3::text IS NULL OR EXISTS (SELECT 1 FROM grants g JOIN members m"
+    " ON m.id = g.member_id WHERE g.grant_key = $3 AND g.revoked_at IS"
+    " NULL AND m.status = 'active'))";
+
+static enum flow_result
+token_introspect(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*params[3];
+	char			 hash[65], error[JWT_ERROR_MAX], id[32];
+	int			 is_jwt;
+
+	if (ctx->is_public)
+		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+		    "invalid_client", "introspection needs a confidential "
+		    "client"));
+	if (token_read_subject(req, f, &is_jwt) == -1)
+		return (FLOW_DONE);
+
+	if (!is_jwt) {
+		util_sha256_hex(ctx->token, strlen(ctx->token), hash);
+		snprintf(id, sizeof(id), "%lld", ctx->client_pk);
+		params[0] = hash;
+		params[1] = id;
+		return (flow_query(req, f, introspect_refresh_sql, 2, params));
+	}
+
+	if (jwt_verify(&orgo_keys, ctx->token, strlen(ctx->token), "at+jwt",
+	    (long)time(NULL), &ctx->claims, error, sizeof(error)) == -1 ||
+	    json_string_value(json_object_get(ctx->claims, "iss")) == NULL ||
+	    strcmp(json_string_value(json_object_get(ctx->claims, "iss")),
+	    orgo_settings.issuer) != 0) {
+		token_send(req, f, json_pack("{s:b}", "active", 0));
+		return (FLOW_DONE);
+	}
+	params[0] = json_string_value(json_object_get(ctx->claims, "jti"));
+	params[1] = json_string_value(json_object_get(ctx->claims,
+	    "client_id"));
+	params[2] = json_string_value(json_object_get(ctx->claims, "gid"));
+	if (params[0] == NULL || params[1] == NULL) {
+		token_send(req, f, json_pack("{s:b}", "active", 0));
+		return (FLOW_DONE);
+	}
+	return (flow_query(req, f, introspect_access_sql, 3, params));
+}
+
+static enum flow_result
+introspect_done(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	json_t			*body, *claims;
+
+	if (flow_rows(f) != 1 || flow_value(f, 0, 0)[0] != 't') {
+		token_send(req, f, json_pack("{s:b}", "active", 0));
+		return (FLOW_DONE);
+	}
+
+	if (ctx->claims == NULL) {
+		body = json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:s, s:s}",
+		    "active", 1, "sub", flow_value(f, 0, 1),
+		    "scope", flow_value(f, 0, 2),
+		    "client_id", flow_value(f, 0, 3),
+		    "exp", (json_int_t)strtoll(flow_value(f, 0, 4), NULL, 10),
+		    "iat", (json_int_t)strtoll(flow_value(f, 0, 5), NULL, 10),
+		    "iss", orgo_settings.issuer,
+		    "token_type", "refresh_token");
+		token_send(req, f, body);
+		return (FLOW_DONE);
+	}
+
+	claims = ctx->claims;
+	body = json_pack("{s:b, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:s}",
+	    "active", 1, "sub", json_object_get(claims, "sub"),
+	    "scope", json_object_get(claims, "scope"),
+	    "client_id", json_object_get(claims, "client_id"),
+	    "exp", json_object_get(claims, "exp"),
+	    "iat", json_object_get(claims, "iat"),
+	    "iss", json_object_get(claims, "iss"),
+	    "aud", json_object_get(claims, "aud"),
+	    "jti", json_object_get(claims, "jti"),
+	    "token_type", "Bearer");
+	if (body == NULL) {
+		token_send(req, f, json_pack("{s:b}", "active", 0));
+		return (FLOW_DONE);
+	}
+	token_send(req, f, body);
+	return (FLOW_DONE);
+}
+
+static const flow_step	introspect_steps[] = {
+	token_mode_introspect, token_parse, token_client_query,
+	token_authenticate, introspect_done,
+};
+
+int
+oauth_introspect(struct http_request *req)
+{
+	if (req->method != HTTP_METHOD_POST) {
+		http_response_header(req, "allow", "POST");
+		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "invalid_request", "the introspection endpoint accepts "
+		    "POST only");
+		return (KORE_RESULT_OK);
+	}
+	return (flow_run(req, introspect_steps, ORGO_NITEMS(introspect_steps),
 	    sizeof(struct token_ctx), FLOW_JSON));
 }

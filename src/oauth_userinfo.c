@@ -123,14 +123,15 @@ static const char	userinfo_sql[] =
     " FROM grants g JOIN clients c ON c.id = g.client_id"
     " JOIN members m ON m.id = g.member_id"
     " WHERE g.grant_key = $1 AND g.revoked_at IS NULL AND c.client_id = $2"
-    " AND m.subject = $3 AND m.status = 'active'";
+    " AND m.subject = $3 AND m.status = 'active' AND NOT EXISTS (SELECT 1"
+    " FROM revoked_access_tokens WHERE jti = $4)";
 
 static enum flow_result
 userinfo_verify(struct http_request *req, struct flow *f)
 {
 	struct userinfo_ctx	*ctx = f->ctx;
-	const char		*token, *iss, *gid, *client, *sub, *scope;
-	const char		*params[3];
+	const char		*token, *iss, *gid, *client, *sub, *scope, *jti;
+	const char		*params[4];
 	char			 error[JWT_ERROR_MAX];
 	enum flow_result	 r;
 
@@ -148,10 +149,12 @@ userinfo_verify(struct http_request *req, struct flow *f)
 	client = json_string_value(json_object_get(ctx->claims, "client_id"));
 	sub = json_string_value(json_object_get(ctx->claims, "sub"));
 	scope = json_string_value(json_object_get(ctx->claims, "scope"));
+	jti = json_string_value(json_object_get(ctx->claims, "jti"));
 	if (iss == NULL || strcmp(iss, orgo_settings.issuer) != 0)
 		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_token", "wrong issuer"));
-	if (gid == NULL || client == NULL || sub == NULL || scope == NULL)
+	if (gid == NULL || client == NULL || sub == NULL || scope == NULL ||
+	    jti == NULL)
 		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_token", "the token was not issued for a member"));
 	if (scopes_parse(scope, strlen(scope), &ctx->scopes, error,
@@ -162,7 +165,8 @@ userinfo_verify(struct http_request *req, struct flow *f)
 	params[0] = gid;
 	params[1] = client;
 	params[2] = sub;
-	return (flow_query(req, f, userinfo_sql, 3, params));
+	params[3] = jti;
+	return (flow_query(req, f, userinfo_sql, 4, params));
 }
 
 static enum flow_result

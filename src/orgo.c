@@ -21,6 +21,8 @@
 struct settings	orgo_settings;
 char		orgo_origin[512];
 struct jwt_keyset	orgo_keys;
+long			orgo_keys_signer_created;
+uint8_t			orgo_master[SECRETBOX_KEY_LEN];
 
 
 /*
@@ -50,17 +52,15 @@ orgo_report_migration(const char *file)
 static void
 orgo_keys_load(PGconn *db)
 {
-	uint8_t		master[SECRETBOX_KEY_LEN];
 	char		error[512];
 
-	if (secretbox_key_load(orgo_settings.master_key_file, master, error,
-	    sizeof(error)) == -1)
+	/* Kept in memory: workers need it to load rotated keys. */
+	if (secretbox_key_load(orgo_settings.master_key_file, orgo_master,
+	    error, sizeof(error)) == -1)
 		fatalx("ORGO_MASTER_KEY_FILE: %s", error);
-	if (keys_load(db, master, &orgo_keys, error, sizeof(error)) == -1) {
-		util_wipe(master, sizeof(master));
+	if (keys_load(db, orgo_master, &orgo_keys, &orgo_keys_signer_created,
+	    error, sizeof(error)) == -1)
 		fatalx("%s", error);
-	}
-	util_wipe(master, sizeof(master));
 	kore_log(LOG_NOTICE, "keys: %zu signing key(s) published, signing "
 	    "with %s", orgo_keys.count, orgo_keys.signer->kid);
 }
@@ -139,4 +139,5 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	oidc_keys_worker_start();
 }

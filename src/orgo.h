@@ -2,6 +2,8 @@
 #ifndef ORGO_H
 #define ORGO_H
 
+#include <stdint.h>
+
 #include "jwt.h"
 #include "settings.h"
 
@@ -14,7 +16,15 @@ extern struct settings	orgo_settings;
 /* scheme://host[:port] of the issuer: the origin of every page. */
 extern char		orgo_origin[];
 
-/* Token signing keys, loaded in the parent (see keys.c). */
+/* Token signing keys, loaded in the parent and reloaded by each worker
+ * (see keys.c and oidc_discovery.c), and the signer's creation time. */
 extern struct jwt_keyset	orgo_keys;
+extern long			orgo_keys_signer_created;
+
+/* The master key that opens the sealed signing keys. */
+extern uint8_t			orgo_master[];
+
+/* Start the key reload timer of a worker. */
+void	oidc_keys_worker_start(void);
 
 #endif

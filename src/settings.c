@@ -50,6 +50,9 @@ static const struct setting setting_table[] = {
 	    FIELD(session_idle), "sign-in session idle timeout, seconds" },
 	{ "ORGO_SESSION_MAX", SETTING_SECONDS, "43200", 300, 31536000,
 	    FIELD(session_max), "sign-in session absolute lifetime, seconds" },
+	{ "ORGO_KEY_ROTATION_DAYS", SETTING_COUNT, "90", 0, 3650,
+	    FIELD(key_rotation_days), "rotate the token signing key after "
+	    "this many days (0: only with orgoctl keys rotate)" },
 	{ "ORGO_DB_CONNECTIONS", SETTING_COUNT, "16", 1, 256,
 	    FIELD(db_connections), "PostgreSQL connections per worker" },
 };

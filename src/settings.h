@@ -19,6 +19,7 @@ struct settings {
 	long		 session_idle;
 	long		 session_max;
 	long		 db_connections;	/* per worker */
+	long		 key_rotation_days;	/* 0: manual only */
 };
 
 /* Source of variables: getenv() in production, a table in unit tests. */

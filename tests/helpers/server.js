@@ -10,7 +10,8 @@ import crypto from 'node:crypto';
 import pg from 'pg';
 
 export const ROOT = process.env.ORGO_TEST_ROOT ?? path.resolve(import.meta.dirname, '../..');
-const TMP = path.join(ROOT, 'tests/.tmp');
+// The folder of this test run (scripts/test.sh sets it).
+export const TMP = process.env.ORGO_TEST_TMP ?? path.join(ROOT, 'tests/.tmp');
 const PG_DIR = process.env.ORGO_TEST_PG_DIR ?? path.join(TMP, 'pg');
 
 export function freePort() {

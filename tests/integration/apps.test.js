@@ -8,7 +8,7 @@ import { startServer } from '../helpers/server.js';
 import { Agent, addMember, csrfToken, orgoctl } from '../helpers/http.js';
 
 const BASE = '/settings/developers/oauth-applications';
-const CONFIRM_ALERT = 'The application was not saved. Correct the fields marked below.';
+const FORM_ERROR_ALERT = 'The application was not saved. Correct the fields marked below.';
 
 let server;
 let admin;
@@ -29,10 +29,10 @@ function escapeHtml(s) {
     .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-async function signedIn(who = admin) {
+async function signedIn(account = admin) {
   const agent = new Agent(server.url);
-  const res = await agent.signIn(who.email, who.password);
-  assert.equal(res.status, 303, `sign-in of ${who.email}`);
+  const res = await agent.signIn(account.email, account.password);
+  assert.equal(res.status, 303, `sign-in of ${account.email}`);
   return agent;
 }
 
@@ -211,7 +211,7 @@ describe('list', () => {
 describe('create', () => {
   test('confidential app shows its secret once', async () => {
     const agent = await signedIn();
-    const before_ = await countRows();
+    const countsBefore = await countRows();
     const res = await createApp(agent, {
       name: '  Billing Portal  ',
       description: 'Invoices for members.',
@@ -242,9 +242,9 @@ describe('create', () => {
     assert.equal(row.allowed_scopes, 'openid profile email');
     assert.equal(String(row.created_by), String(admin.id));
 
-    const after_ = await countRows();
-    assert.equal(after_.clients, before_.clients + 1);
-    assert.equal(after_.audit, before_.audit + 1);
+    const countsAfter = await countRows();
+    assert.equal(countsAfter.clients, countsBefore.clients + 1);
+    assert.equal(countsAfter.audit, countsBefore.audit + 1);
 
     const audit = await auditRows('client_created', clientId);
     assert.equal(audit.length, 1);
@@ -377,7 +377,7 @@ describe('create validation', () => {
         clientType: 'public',
         ...c.fields,
       };
-      const before_ = await countRows();
+      const countsBefore = await countRows();
       const res = await createApp(agent, fields);
 
       assert.equal(res.status, 400);
@@ -385,7 +385,7 @@ describe('create validation', () => {
       for (const other of Object.keys(FIELD_ERROR).filter((f) => f !== c.field)) {
         assert.equal(fieldError(res.text_, other), '', `no error next to ${other}`);
       }
-      assert.match(res.text_, new RegExp(`<div class="alert " role="alert">${CONFIRM_ALERT}</div>`));
+      assert.match(res.text_, new RegExp(`<div class="alert " role="alert">${FORM_ERROR_ALERT}</div>`));
 
       assert.match(res.text_, new RegExp(`id="name" name="name" [^>]*value="${escapeHtml(fields.name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`),
         'name is kept');
@@ -399,7 +399,7 @@ describe('create validation', () => {
       assert.equal(isChecked(res.text_, 'client_type', 'public'), shownType === 'public', 'client type is kept');
       assert.equal(isChecked(res.text_, 'client_type', 'confidential'), shownType === 'confidential');
 
-      assert.deepEqual(await countRows(), before_, 'nothing was stored');
+      assert.deepEqual(await countRows(), countsBefore, 'nothing was stored');
     });
   }
 });
@@ -407,29 +407,29 @@ describe('create validation', () => {
 describe('CSRF', () => {
   test('missing token is rejected', async () => {
     const agent = await signedIn();
-    const before_ = await countRows();
+    const countsBefore = await countRows();
     const res = await agent.post(`${BASE}/new`, formPairs({ name: 'No Token' }));
     assert.equal(res.status, 403);
     assert.match(res.text_, /The form expired or did not come from this site\./);
-    assert.deepEqual(await countRows(), before_, 'nothing was stored');
+    assert.deepEqual(await countRows(), countsBefore, 'nothing was stored');
   });
 
   test('wrong token is rejected', async () => {
     const agent = await signedIn();
-    const before_ = await countRows();
+    const countsBefore = await countRows();
     const res = await agent.post(`${BASE}/new`, formPairs({ csrf: 'A'.repeat(43), name: 'Wrong Token' }));
     assert.equal(res.status, 403);
-    assert.deepEqual(await countRows(), before_, 'nothing was stored');
+    assert.deepEqual(await countRows(), countsBefore, 'nothing was stored');
   });
 
   test('foreign Origin is rejected', async () => {
     const agent = await signedIn();
     const page = await agent.get(`${BASE}/new`);
-    const before_ = await countRows();
+    const countsBefore = await countRows();
     const res = await agent.post(`${BASE}/new`, formPairs({ csrf: csrfToken(page.text_), name: 'Cross Site' }),
       { origin: 'https://evil.example' });
     assert.equal(res.status, 403);
-    assert.deepEqual(await countRows(), before_, 'nothing was stored');
+    assert.deepEqual(await countRows(), countsBefore, 'nothing was stored');
   });
 
   test('edit, rotate and delete check the Origin', async () => {

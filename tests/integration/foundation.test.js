@@ -6,9 +6,9 @@ import tls from 'node:tls';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { startServer, createDatabase, dbClient, freePort, ROOT } from '../helpers/server.js';
+import { startServer, createDatabase, dbClient, freePort, ROOT, TMP } from '../helpers/server.js';
 
-const CA = fs.readFileSync(path.join(ROOT, 'tests/.tmp/certs/ca.pem'));
+const CA = fs.readFileSync(path.join(TMP, 'certs/ca.pem'));
 
 function handshake(port, version) {
   return new Promise((resolve, reject) => {
@@ -75,7 +75,7 @@ for (const certKind of ['rsa', 'ecdsa']) {
 
 describe('healthz', () => {
   test('answers 503 without PostgreSQL and recovers', async () => {
-    const pgDir = path.join(ROOT, 'tests/.tmp', 'pg-private-' + process.pid);
+    const pgDir = path.join(TMP, 'pg-private-' + process.pid);
     const pgPort = await freePort();
     const pgsh = path.join(ROOT, 'scripts/pg.sh');
     execFileSync(pgsh, ['start', pgDir, String(pgPort), '--fast']);
@@ -130,7 +130,7 @@ describe('migrations', () => {
 
   test('broken migration leaves no partial change', async () => {
     const db = createDatabase();
-    const dir = fs.mkdtempSync(path.join(ROOT, 'tests/.tmp/mig-'));
+    const dir = fs.mkdtempSync(path.join(TMP, 'mig-'));
     fs.writeFileSync(path.join(dir, '0001_good.sql'), 'CREATE TABLE good_one (id int);');
     fs.writeFileSync(path.join(dir, '0002_broken.sql'),
       'CREATE TABLE half_done (id int);\nINSERT INTO half_done VALUES (1);\nSELECT no_such_column FROM good_one;');
