@@ -29,6 +29,7 @@ struct apps_ctx {
 	const char		*name;
 	const char		*description;
 	const char		*redirect_text;
+	const char		*logout_text;
 	const char		*type;
 	const char		*scope_names[APPS_SCOPES_MAX];
 	size_t			 scope_count;
@@ -164,6 +165,8 @@ apps_read_fields(struct http_request *req, struct flow *f)
 	    error, sizeof(error)) == -1 ||
 	    form_field(&ctx->form, "redirect_uris", 44000, 0,
 	    &ctx->redirect_text, error, sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "post_logout_redirect_uris", 44000, 0,
+	    &ctx->logout_text, error, sizeof(error)) == -1 ||
 	    form_field(&ctx->form, "client_type", 16, 0, &ctx->type, error,
 	    sizeof(error)) == -1) {
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
@@ -210,8 +213,8 @@ apps_render_form(struct http_request *req, struct flow *f, int status,
 	int			 failed;
 
 	failed = ctx->input.name_error[0] || ctx->input.description_error[0] ||
-	    ctx->input.redirect_error[0] || ctx->input.scopes_error[0] ||
-	    ctx->input.type_error[0];
+	    ctx->input.redirect_error[0] || ctx->input.logout_error[0] ||
+	    ctx->input.scopes_error[0] || ctx->input.type_error[0];
 	type = ctx->type != NULL ? ctx->type : "confidential";
 	if (editing)
 		snprintf(action, sizeof(action), APPS_BASE "/%s",
@@ -232,6 +235,8 @@ apps_render_form(struct http_request *req, struct flow *f, int status,
 		{ "description_error", ctx->input.description_error },
 		{ "redirect_uris", ctx->redirect_text },
 		{ "redirect_error", ctx->input.redirect_error },
+		{ "post_logout_redirect_uris", ctx->logout_text },
+		{ "logout_error", ctx->input.logout_error },
 		{ "profile_checked", apps_scope_ticked(ctx, "profile") ?
 		    "checked" : "" },
 		{ "email_checked", apps_scope_ticked(ctx, "email") ?
@@ -442,8 +447,9 @@ apps_list(struct http_request *req)
 
 static const char	apps_insert_sql[] =
     "WITH app AS (INSERT INTO clients (client_id, name, description,"
-    " client_type, secret_hash, redirect_uris, allowed_scopes, created_by)"
-    " VALUES ($1, $2, $3, $4, $5, string_to_array($6, E'\\n'), $7, $8)"
+    " client_type, secret_hash, redirect_uris, allowed_scopes, created_by,"
+    " post_logout_redirect_uris) VALUES ($1, $2, $3, $4, $5,"
+    " string_to_array($6, E'\\n'), $7, $8, string_to_array($10, E'\\n'))"
     " RETURNING client_id, name, client_type, redirect_uris, allowed_scopes)"
     " INSERT INTO audit_log (actor_member_id, action, target, address,"
     " details) SELECT $8, 'client_created', 'client:' || client_id, $9,"
@@ -460,6 +466,7 @@ apps_new_form(struct http_request *req, struct flow *f)
 		ctx->name = "";
 		ctx->description = "";
 		ctx->redirect_text = "";
+		ctx->logout_text = "";
 		ctx->type = "confidential";
 		apps_render_form(req, f, HTTP_STATUS_OK, 0, NULL, NULL);
 		return (FLOW_DONE);
@@ -471,9 +478,9 @@ static enum flow_result
 apps_new_create(struct http_request *req, struct flow *f)
 {
 	struct apps_ctx	*ctx = f->ctx;
-	const char	*params[9];
+	const char	*params[10];
 	char		 hash[65], scopes[SCOPES_FORMAT_MAX], member[32];
-	char		*joined;
+	char		*joined, *logout;
 	uint8_t		 raw[16];
 	enum flow_result r;
 
@@ -481,8 +488,8 @@ apps_new_create(struct http_request *req, struct flow *f)
 		return (FLOW_DONE);
 
 	if (client_input_check(&ctx->input, ctx->name, ctx->description,
-	    ctx->redirect_text, ctx->scope_names, ctx->scope_count,
-	    ctx->type) == -1) {
+	    ctx->redirect_text, ctx->logout_text, ctx->scope_names,
+	    ctx->scope_count, ctx->type) == -1) {
 		apps_render_form(req, f, HTTP_STATUS_BAD_REQUEST, 0, NULL,
 		    NULL);
 		return (FLOW_DONE);
@@ -508,8 +515,13 @@ apps_new_create(struct http_request *req, struct flow *f)
 	params[6] = scopes;
 	params[7] = member;
 	params[8] = ctx->address;
-	r = flow_query(req, f, apps_insert_sql, 9, params);
+	logout = client_redirects_join(ctx->input.logout_uris,
+	    ctx->input.logout_count);
+	params[9] = logout;
+	r = logout != NULL ? flow_query(req, f, apps_insert_sql, 10, params) :
+	    FLOW_DB_ERROR;
 	free(joined);
+	free(logout);
 	return (r);
 }
 
@@ -544,13 +556,15 @@ static const char	apps_load_sql[] =
     "SELECT name, description, client_type, array_to_string(redirect_uris,"
     " E'\\n'), allowed_scopes, to_char(created_at AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD HH24:MI \"UTC\"'), COALESCE(to_char(last_used_at AT TIME"
-    " ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), 'never')"
+    " ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), 'never'),"
+    " array_to_string(post_logout_redirect_uris, E'\\n')"
     " FROM clients WHERE client_id = $1";
 
 static const char	apps_update_sql[] =
     "WITH old AS (SELECT * FROM clients WHERE client_id = $1 FOR UPDATE),"
     " app AS (UPDATE clients c SET name = $2, description = $3,"
     " redirect_uris = string_to_array($4, E'\\n'), allowed_scopes = $5,"
+    " post_logout_redirect_uris = string_to_array($10, E'\\n'),"
     " client_type = $6, secret_hash = CASE WHEN $6 = 'public' THEN NULL"
     " ELSE COALESCE($7, c.secret_hash) END, updated_at = now()"
     " FROM old WHERE c.id = old.id RETURNING c.*),"
@@ -565,6 +579,10 @@ static const char	apps_update_sql[] =
     " 'redirect_uris', CASE WHEN old.redirect_uris <> app.redirect_uris"
     " THEN jsonb_build_object('from', to_jsonb(old.redirect_uris), 'to',"
     " to_jsonb(app.redirect_uris)) END,"
+    " 'post_logout_redirect_uris', CASE WHEN old.post_logout_redirect_uris"
+    " <> app.post_logout_redirect_uris THEN jsonb_build_object('from',"
+    " to_jsonb(old.post_logout_redirect_uris), 'to',"
+    " to_jsonb(app.post_logout_redirect_uris)) END,"
     " 'allowed_scopes', CASE WHEN old.allowed_scopes <> app.allowed_scopes"
     " THEN jsonb_build_object('from', old.allowed_scopes, 'to',"
     " app.allowed_scopes) END,"
@@ -697,9 +715,9 @@ static enum flow_result
 apps_detail_show(struct http_request *req, struct flow *f)
 {
 	struct apps_ctx	*ctx = f->ctx;
-	const char	*notice, *params[9];
+	const char	*notice, *params[10];
 	char		 hash[65], scopes[SCOPES_FORMAT_MAX], member[32];
-	char		*joined;
+	char		*joined, *logout;
 	int		 becomes_confidential;
 	enum flow_result r;
 
@@ -711,6 +729,7 @@ apps_detail_show(struct http_request *req, struct flow *f)
 		ctx->name = flow_value(f, 0, 0);
 		ctx->description = flow_value(f, 0, 1);
 		ctx->redirect_text = flow_value(f, 0, 3);
+		ctx->logout_text = flow_value(f, 0, 7);
 		ctx->type = ctx->stored_type;
 		apps_tick_stored_scopes(ctx, flow_value(f, 0, 4));
 		notice = NULL;
@@ -725,8 +744,9 @@ apps_detail_show(struct http_request *req, struct flow *f)
 	if (apps_read_post(req, f) == -1 || apps_read_fields(req, f) == -1)
 		return (FLOW_DONE);
 	if (client_input_check(&ctx->input, ctx->name, ctx->description,
-	    ctx->redirect_text, ctx->scope_names, ctx->scope_count,
-	    ctx->type[0] ? ctx->type : ctx->stored_type) == -1) {
+	    ctx->redirect_text, ctx->logout_text, ctx->scope_names,
+	    ctx->scope_count, ctx->type[0] ? ctx->type : ctx->stored_type) ==
+	    -1) {
 		apps_render_detail(req, f, HTTP_STATUS_BAD_REQUEST, NULL,
 		    flow_value(f, 0, 5), flow_value(f, 0, 6));
 		return (FLOW_DONE);
@@ -752,8 +772,13 @@ apps_detail_show(struct http_request *req, struct flow *f)
 	params[6] = becomes_confidential ? hash : NULL;
 	params[7] = member;
 	params[8] = ctx->address;
-	r = flow_query(req, f, apps_update_sql, 9, params);
+	logout = client_redirects_join(ctx->input.logout_uris,
+	    ctx->input.logout_count);
+	params[9] = logout;
+	r = logout != NULL ? flow_query(req, f, apps_update_sql, 10, params) :
+	    FLOW_DB_ERROR;
 	free(joined);
+	free(logout);
 	return (r);
 }
 

@@ -100,15 +100,21 @@ client_check_description(struct client_input *in, const char *description)
 	    sizeof(in->description_error));
 }
 
+/*
+ * Split 'text' into URIs (one per line, trimmed, blank lines skipped),
+ * each valid by redirect_uri_validate(), without duplicates. The list may
+ * be empty unless 'required'.
+ */
 static void
-client_check_redirects(struct client_input *in, const char *text)
+client_check_uri_list(const char *text, char **uris, size_t *count,
+    int required, char *error, size_t error_len)
 {
 	const char	*line, *end;
 	char		*uri, reason[CLIENT_FIELD_ERROR_MAX - 32];
 	size_t		 number, i, lines[CLIENT_REDIRECT_URIS_MAX];
 
 	if (strlen(text) > CLIENT_REDIRECT_TEXT_MAX) {
-		snprintf(in->redirect_error, sizeof(in->redirect_error),
+		snprintf(error, error_len,
 		    "Redirect URIs must be at most %d bytes in all",
 		    CLIENT_REDIRECT_TEXT_MAX);
 		return;
@@ -124,35 +130,34 @@ client_check_redirects(struct client_input *in, const char *text)
 			free(uri);
 			continue;
 		}
-		if (in->redirect_count == CLIENT_REDIRECT_URIS_MAX) {
+		if (*count == CLIENT_REDIRECT_URIS_MAX) {
 			free(uri);
-			snprintf(in->redirect_error, sizeof(in->redirect_error),
+			snprintf(error, error_len,
 			    "at most %d redirect URIs are allowed",
 			    CLIENT_REDIRECT_URIS_MAX);
 			return;
 		}
 		if (redirect_uri_validate(uri, strlen(uri), reason,
 		    sizeof(reason)) == -1) {
-			snprintf(in->redirect_error, sizeof(in->redirect_error),
+			snprintf(error, error_len,
 			    "line %zu: %s", number, reason);
 			free(uri);
 			return;
 		}
-		for (i = 0; i < in->redirect_count; i++) {
-			if (strcmp(in->redirect_uris[i], uri) == 0) {
-				snprintf(in->redirect_error,
-				    sizeof(in->redirect_error), "line %zu: "
+		for (i = 0; i < *count; i++) {
+			if (strcmp(uris[i], uri) == 0) {
+				snprintf(error, error_len, "line %zu: "
 				    "duplicate of line %zu", number, lines[i]);
 				free(uri);
 				return;
 			}
 		}
-		lines[in->redirect_count] = number;
-		in->redirect_uris[in->redirect_count++] = uri;
+		lines[*count] = number;
+		uris[(*count)++] = uri;
 	}
 
-	if (in->redirect_count == 0) {
-		snprintf(in->redirect_error, sizeof(in->redirect_error),
+	if (*count == 0 && required) {
+		snprintf(error, error_len,
 		    "at least one redirect URI is required");
 	}
 }
@@ -193,13 +198,18 @@ client_check_scopes(struct client_input *in, const char *const *names,
 int
 client_input_check(struct client_input *in, const char *name,
     const char *description, const char *redirect_text,
-    const char *const *scope_names, size_t scope_count, const char *type)
+    const char *logout_text, const char *const *scope_names,
+    size_t scope_count, const char *type)
 {
 	memset(in, 0, sizeof(*in));
 
 	client_check_name(in, name);
 	client_check_description(in, description);
-	client_check_redirects(in, redirect_text);
+	client_check_uri_list(redirect_text, in->redirect_uris,
+	    &in->redirect_count, 1, in->redirect_error,
+	    sizeof(in->redirect_error));
+	client_check_uri_list(logout_text, in->logout_uris, &in->logout_count,
+	    0, in->logout_error, sizeof(in->logout_error));
 	client_check_scopes(in, scope_names, scope_count);
 
 	if (type != NULL) {
@@ -212,8 +222,8 @@ client_input_check(struct client_input *in, const char *name,
 	}
 
 	if (in->name_error[0] || in->description_error[0] ||
-	    in->redirect_error[0] || in->scopes_error[0] ||
-	    in->type_error[0])
+	    in->redirect_error[0] || in->logout_error[0] ||
+	    in->scopes_error[0] || in->type_error[0])
 		return (-1);
 	return (0);
 }
@@ -227,6 +237,8 @@ client_input_free(struct client_input *in)
 	free(in->description);
 	for (i = 0; i < in->redirect_count; i++)
 		free(in->redirect_uris[i]);
+	for (i = 0; i < in->logout_count; i++)
+		free(in->logout_uris[i]);
 	memset(in, 0, sizeof(*in));
 }
 

@@ -17,27 +17,31 @@ struct client_input {
 	char		*description;		/* trimmed copy */
 	char		*redirect_uris[CLIENT_REDIRECT_URIS_MAX];
 	size_t		 redirect_count;
+	char		*logout_uris[CLIENT_REDIRECT_URIS_MAX];
+	size_t		 logout_count;
 	unsigned int	 scopes;		/* SCOPE_* the app may request */
 	int		 is_public;
 
 	char		 name_error[CLIENT_FIELD_ERROR_MAX];
 	char		 description_error[CLIENT_FIELD_ERROR_MAX];
 	char		 redirect_error[CLIENT_FIELD_ERROR_MAX];
+	char		 logout_error[CLIENT_FIELD_ERROR_MAX];
 	char		 scopes_error[CLIENT_FIELD_ERROR_MAX];
 	char		 type_error[CLIENT_FIELD_ERROR_MAX];
 };
 
 /*
  * Check every field and fill 'in' with the cleaned values. 'redirect_text'
- * holds one URI per line. 'scope_names' are the scopes ticked (profile,
+ * holds one URI per line; 'logout_text' too (post-logout redirect URIs,
+ * same rules, zero allowed). 'scope_names' are the scopes ticked (profile,
  * email, groups, roles). 'type' is "confidential" or "public", or NULL
  * when the type cannot change (editing). Returns 0 when every field is
  * valid, -1 when at least one *_error is set. Free with client_input_free.
  */
 int	client_input_check(struct client_input *in, const char *name,
 	    const char *description, const char *redirect_text,
-	    const char *const *scope_names, size_t scope_count,
-	    const char *type);
+	    const char *logout_text, const char *const *scope_names,
+	    size_t scope_count, const char *type);
 void	client_input_free(struct client_input *in);
 
 /* Join the redirect URIs with newlines (for re-showing a form). */

@@ -22,6 +22,8 @@ struct app_args {
 	const char	*redirects[CTL_APP_LIST_MAX];
 	size_t		 redirect_count;
 	int		 too_many_redirects;
+	const char	*logouts[CTL_APP_LIST_MAX];
+	size_t		 logout_count;
 	const char	*scopes[8];
 	size_t		 scope_count;
 	const char	*client_id;
@@ -58,6 +60,7 @@ app_parse(int argc, char **argv, struct app_args *a, int want_id)
 		{ "name", required_argument, NULL, 'n' },
 		{ "description", required_argument, NULL, 'd' },
 		{ "redirect-uri", required_argument, NULL, 'r' },
+		{ "post-logout-redirect-uri", required_argument, NULL, 'l' },
 		{ "scope", required_argument, NULL, 's' },
 		{ "public", no_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
@@ -83,6 +86,15 @@ app_parse(int argc, char **argv, struct app_args *a, int want_id)
 				break;
 			}
 			a->redirects[a->redirect_count++] = optarg;
+			break;
+		case 'l':
+			if (a->logout_count == CTL_APP_LIST_MAX) {
+				fprintf(stderr, "orgoctl: at most %d post-logout "
+				    "redirect URIs are allowed\n",
+				    CTL_APP_LIST_MAX);
+				return (-1);
+			}
+			a->logouts[a->logout_count++] = optarg;
 			break;
 		case 's':
 			if (a->scope_count == 8) {
@@ -138,6 +150,9 @@ app_print_errors(const struct client_input *in)
 	if (in->redirect_error[0])
 		fprintf(stderr, "orgoctl: --redirect-uri: %s\n",
 		    in->redirect_error);
+	if (in->logout_error[0])
+		fprintf(stderr, "orgoctl: --post-logout-redirect-uri: %s\n",
+		    in->logout_error);
 	if (in->scopes_error[0])
 		fprintf(stderr, "orgoctl: --scope: %s\n", in->scopes_error);
 	if (in->type_error[0])
@@ -146,8 +161,9 @@ app_print_errors(const struct client_input *in)
 
 static const char	app_insert_sql[] =
     "WITH app AS (INSERT INTO clients (client_id, name, description,"
-    " client_type, secret_hash, redirect_uris, allowed_scopes)"
-    " VALUES ($1, $2, $3, $4, $5, string_to_array($6, E'\\n'), $7)"
+    " client_type, secret_hash, redirect_uris, allowed_scopes,"
+    " post_logout_redirect_uris) VALUES ($1, $2, $3, $4, $5,"
+    " string_to_array($6, E'\\n'), $7, string_to_array($8, E'\\n'))"
     " RETURNING client_id, name, client_type, redirect_uris, allowed_scopes)"
     " INSERT INTO audit_log (action, target, details)"
     " SELECT 'client_created', 'client:' || client_id,"
@@ -160,8 +176,9 @@ app_add(PGconn *db, int argc, char **argv)
 {
 	struct app_args		a;
 	struct client_input	in;
-	const char		*params[7];
-	char			*text, *joined, client_id[32], secret[UTIL_TOKEN_LEN + 1];
+	const char		*params[8];
+	char			*text, *logout_text, *joined, *logout;
+	char			 client_id[32], secret[UTIL_TOKEN_LEN + 1];
 	char			hash[65], scopes[SCOPES_FORMAT_MAX];
 	uint8_t			raw[16];
 	json_t			*out;
@@ -178,9 +195,15 @@ app_add(PGconn *db, int argc, char **argv)
 	if ((text = client_redirects_join((char *const *)a.redirects,
 	    a.redirect_count)) == NULL)
 		return (1);
-	rc = client_input_check(&in, a.name, a.description, text, a.scopes,
-	    a.scope_count, a.is_public ? "public" : "confidential");
+	if ((logout_text = client_redirects_join((char *const *)a.logouts,
+	    a.logout_count)) == NULL) {
+		free(text);
+		return (1);
+	}
+	rc = client_input_check(&in, a.name, a.description, text, logout_text,
+	    a.scopes, a.scope_count, a.is_public ? "public" : "confidential");
 	free(text);
+	free(logout_text);
 	/* The same message client_form.c gives for more than 20 lines. */
 	if (a.too_many_redirects && in.redirect_error[0] == '\0') {
 		snprintf(in.redirect_error, sizeof(in.redirect_error),
@@ -203,6 +226,7 @@ app_add(PGconn *db, int argc, char **argv)
 	util_sha256_hex(secret, UTIL_TOKEN_LEN, hash);
 	(void)scopes_format(in.scopes, scopes, sizeof(scopes));
 	joined = client_redirects_join(in.redirect_uris, in.redirect_count);
+	logout = client_redirects_join(in.logout_uris, in.logout_count);
 
 	params[0] = client_id;
 	params[1] = in.name;
@@ -211,8 +235,10 @@ app_add(PGconn *db, int argc, char **argv)
 	params[4] = in.is_public ? NULL : hash;
 	params[5] = joined;
 	params[6] = scopes;
-	rc = app_exec(db, app_insert_sql, 7, params, NULL);
+	params[7] = logout;
+	rc = app_exec(db, app_insert_sql, 8, params, NULL);
 	free(joined);
+	free(logout);
 	if (rc == -1) {
 		client_input_free(&in);
 		util_wipe(secret, sizeof(secret));

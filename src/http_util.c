@@ -59,7 +59,7 @@ http_util_html_headers(struct http_request *req)
 	http_response_header(req, "x-content-type-options", "nosniff");
 	http_response_header(req, "referrer-policy", "no-referrer");
 	http_response_header(req, "strict-transport-security",
-	    "max-age=31536000");
+	    "max-age=31536000; includeSubDomains");
 	http_response_header(req, "cache-control", "no-store");
 }
 

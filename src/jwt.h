@@ -18,6 +18,12 @@
 #define JWT_RSA_BITS_MIN	2048
 #define JWT_RSA_BITS_MAX	16384	/* OpenSSL's own RSA modulus limit */
 #define JWT_IAT_LEEWAY		60	/* seconds an iat may be ahead of now */
+/*
+ * Pass as 'now' to jwt_verify() to check header and signature but no time
+ * claim: for an id_token_hint, which may have expired (OpenID Connect
+ * RP-Initiated Logout 1.0 section 2).
+ */
+#define JWT_ANY_TIME		(-1L)
 #define JWT_HASH_HALF_LEN	22	/* at_hash and c_hash for RS256 */
 
 /* One RSA key, named by its RFC 7638 thumbprint. */

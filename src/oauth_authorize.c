@@ -260,6 +260,14 @@ authz_check_params(struct http_request *req, struct flow *f,
 	unsigned int		 allowed;
 	size_t			 i, j;
 
+	/* State first: every error response below must carry it (RFC 6749
+	 * section 4.1.2.1). */
+	if (form_field(&ctx->form, "state", OAUTH_STATE_MAX, 0, &ctx->state,
+	    error, sizeof(error)) == -1) {
+		ctx->state = NULL;
+		return (authz_fail(req, f, "invalid_request", error));
+	}
+
 	/* A parameter given twice is invalid (RFC 6749 section 3.1). */
 	for (i = 0; i < ctx->form.count; i++) {
 		name = ctx->form.params[i].name;
@@ -271,12 +279,6 @@ authz_check_params(struct http_request *req, struct flow *f,
 				    error));
 			}
 		}
-	}
-
-	if (form_field(&ctx->form, "state", OAUTH_STATE_MAX, 0, &ctx->state,
-	    error, sizeof(error)) == -1) {
-		ctx->state = NULL;
-		return (authz_fail(req, f, "invalid_request", error));
 	}
 	if (form_field(&ctx->form, "response_type", 64, 0, &response_type,
 	    error, sizeof(error)) == -1 ||

@@ -108,16 +108,24 @@ session_clear_cookie(struct http_request *req)
 	session_cookie_write(req, SESSION_COOKIE, "", 0, 1);
 }
 
+/*
+ * Pages are sent with Referrer-Policy: no-referrer, so browsers post their
+ * forms with "Origin: null" (Fetch standard). Then Sec-Fetch-Site, which
+ * scripts cannot set, tells whether the form came from this site.
+ */
 int
 session_origin_valid(struct http_request *req)
 {
-	const char	*origin, *referer;
+	const char	*origin, *site, *referer;
 	size_t		 len;
 
-	len = strlen(orgo_origin);
-	if (http_request_header(req, "origin", &origin))
+	if (http_request_header(req, "origin", &origin) &&
+	    strcmp(origin, "null") != 0)
 		return (strcmp(origin, orgo_origin) == 0);
+	if (http_request_header(req, "sec-fetch-site", &site))
+		return (strcmp(site, "same-origin") == 0);
 	if (http_request_header(req, "referer", &referer)) {
+		len = strlen(orgo_origin);
 		return (strncmp(referer, orgo_origin, len) == 0 &&
 		    referer[len] == '/');
 	}

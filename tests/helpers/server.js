@@ -79,6 +79,7 @@ keymgr_root ${tls}
 workers 2
 http_body_max 65536
 http_header_max 8192
+http_hsts_enable 0
 pgsql_conn_max 8
 ${extraConfig ?? ''}
 domain * {
