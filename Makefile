@@ -36,7 +36,8 @@ KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c src/flow.c \
 		src/session.c src/page.c src/form.c src/login.c src/settings_page.c \
 		src/admin_apps.c src/oauth.c src/oauth_authorize.c src/oauth_token.c \
 		src/oauth_userinfo.c src/admin_members.c \
-		src/connected_apps.c src/oidc_discovery.c src/oidc_logout.c
+		src/connected_apps.c src/oidc_discovery.c src/oidc_logout.c \
+		src/housekeeping.c
 
 PURE_OBJ=	$(PURE_SRC:src/%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ=	$(SYNC_SRC:src/%.c=$(BUILD)/obj/%.o)

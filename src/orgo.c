@@ -140,4 +140,5 @@ void
 kore_worker_configure(void)
 {
 	oidc_keys_worker_start();
+	housekeeping_start();
 }

@@ -27,4 +27,7 @@ extern uint8_t			orgo_master[];
 /* Start the key reload timer of a worker. */
 void	oidc_keys_worker_start(void);
 
+/* Start the purge of expired rows (worker 1). */
+void	housekeeping_start(void);
+
 #endif

@@ -53,6 +53,9 @@ static const struct setting setting_table[] = {
 	{ "ORGO_KEY_ROTATION_DAYS", SETTING_COUNT, "90", 0, 3650,
 	    FIELD(key_rotation_days), "rotate the token signing key after "
 	    "this many days (0: only with orgoctl keys rotate)" },
+	{ "ORGO_HOUSEKEEPING_INTERVAL", SETTING_SECONDS, "60", 1, 3600,
+	    FIELD(housekeeping_interval), "seconds between purges of "
+	    "expired codes, tokens and sessions" },
 	{ "ORGO_DB_CONNECTIONS", SETTING_COUNT, "16", 1, 256,
 	    FIELD(db_connections), "PostgreSQL connections per worker" },
 };

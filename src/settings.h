@@ -20,6 +20,7 @@ struct settings {
 	long		 session_max;
 	long		 db_connections;	/* per worker */
 	long		 key_rotation_days;	/* 0: manual only */
+	long		 housekeeping_interval;	/* seconds */
 };
 
 /* Source of variables: getenv() in production, a table in unit tests. */
