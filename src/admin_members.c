@@ -26,7 +26,7 @@
 #define MEMBERS_PAGE_MAX	10000
 #define MEMBERS_SEARCH_MAX	200	/* bytes */
 
-/* members.name has CHECK (length(name) BETWEEN 1 AND 200): characters. */
+/* The CHECK on members.name counts characters: length(name) <= 200. */
 #define MEMBERS_NAME_MAX	200
 #define MEMBERS_NAME_BYTES_MAX	(MEMBERS_NAME_MAX * 4)
 #define MEMBERS_PICTURE_MAX	2000	/* bytes */
@@ -206,12 +206,17 @@ members_path_id(struct http_request *req, struct flow *f, const char *suffix)
 static enum flow_result
 members_not_found(struct http_request *req, struct flow *f)
 {
+	kore_log(LOG_NOTICE, "members: member %lld: %s: no such member",
+	    f->session.member_id, req->path);
 	page_error(req, HTTP_STATUS_NOT_FOUND, "Member not found",
 	    "There is no member with this id.", &f->session);
 	return (FLOW_DONE);
 }
 
-/* Read the posted form and check its CSRF token; renders 400 or 403. */
+/*
+ * Read the posted form and check its CSRF token. Sends a 400 or 403 page
+ * and returns -1 when either fails.
+ */
 static int
 members_read_post(struct http_request *req, struct flow *f)
 {
@@ -221,6 +226,8 @@ members_read_post(struct http_request *req, struct flow *f)
 
 	ctx->form_loaded = 1;
 	if (form_read_body(req, &ctx->form, error, sizeof(error)) == -1) {
+		kore_log(LOG_NOTICE, "members: member %lld: invalid post to %s: "
+		    "%s", f->session.member_id, req->path, error);
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    error, &f->session);
 		return (-1);
@@ -244,8 +251,8 @@ members_read_post(struct http_request *req, struct flow *f)
 
 /*
  * Collect the member fields of the posted form. A field that is too long,
- * given twice or not a valid value gets a 400 page naming it: the form in
- * our pages cannot send such a request.
+ * given twice or not a valid value gets a 400 page naming it, because the
+ * form on our pages never sends such a request.
  */
 static int
 members_read_fields(struct http_request *req, struct flow *f, int creating)
@@ -270,12 +277,16 @@ members_read_fields(struct http_request *req, struct flow *f, int creating)
 	    &in->groups, error, sizeof(error)) == -1 ||
 	    (creating && form_field(&ctx->form, "password", PASSWORD_MAX_LEN,
 	    0, &in->password, error, sizeof(error)) == -1)) {
+		kore_log(LOG_NOTICE, "members: member %lld: invalid post to %s: "
+		    "%s", f->session.member_id, req->path, error);
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    error, &f->session);
 		return (-1);
 	}
 
 	if (verified[0] != '\0' && strcmp(verified, "1") != 0) {
+		kore_log(LOG_NOTICE, "members: member %lld: invalid post to %s: "
+		    "email_verified is not 1", f->session.member_id, req->path);
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    "email_verified must be 1 or left out", &f->session);
 		return (-1);
@@ -311,7 +322,7 @@ members_sentence(char *out, size_t out_len, const char *message)
 {
 	size_t	len;
 
-	/* Room for the full stop and the NUL; a longer message is cut. */
+	/* Leave room for the full stop and the NUL, so a long message is cut. */
 	len = strnlen(message, out_len - 2);
 	memcpy(out, message, len);
 	out[len++] = '.';
@@ -405,8 +416,8 @@ members_hex(unsigned char c)
 
 /*
  * Check the authority of an https URL: a host name or a bracketed IPv6
- * address, and an optional port. User names and passwords are rejected:
- * a picture URL is shown to every application the member signs in to.
+ * address, and an optional port. User names and passwords are rejected
+ * because a picture URL is shown to every application the member uses.
  */
 static int
 members_check_authority(const char *a, size_t len, char *error,
@@ -631,7 +642,7 @@ members_split_names(const char *text, int roles, char *out, size_t out_len,
 	return (0);
 }
 
-/* Check every field of ctx->in; returns -1 when any field has an error. */
+/* Check every field of ctx->in. Returns -1 when any field has an error. */
 static int
 members_check_input(struct members_ctx *ctx, int creating)
 {
@@ -707,6 +718,16 @@ members_render_form(struct http_request *req, struct flow *f, int status,
 	failed = in->email_error[0] || in->name_error[0] ||
 	    in->picture_error[0] || in->roles_error[0] || in->groups_error[0] ||
 	    in->password_error[0];
+	if (failed) {
+		kore_log(LOG_NOTICE, "members: member %lld: member form rejected, "
+		    "invalid:%s%s%s%s%s%s", f->session.member_id,
+		    in->email_error[0] ? " email" : "",
+		    in->name_error[0] ? " name" : "",
+		    in->picture_error[0] ? " picture" : "",
+		    in->roles_error[0] ? " roles" : "",
+		    in->groups_error[0] ? " groups" : "",
+		    in->password_error[0] ? " password" : "");
+	}
 	if (editing)
 		snprintf(action, sizeof(action), MEMBERS_BASE "/%s",
 		    ctx->member_id);
@@ -787,7 +808,7 @@ members_job_run(struct kore_task *task)
 	return (KORE_RESULT_OK);
 }
 
-/* Hash 'password' on a task thread; the next step reads ctx->job. */
+/* Hash 'password' on a task thread. The next step reads ctx->job. */
 static enum flow_result
 members_job_start(struct http_request *req, struct flow *f,
     const char *password)
@@ -889,11 +910,15 @@ members_list_query(struct http_request *req, struct flow *f)
 	    error, sizeof(error)) == -1 ||
 	    form_field(&ctx->form, "page", 5, 0, &page, error,
 	    sizeof(error)) == -1) {
+		kore_log(LOG_NOTICE, "members: member %lld: invalid list query: "
+		    "%s", f->session.member_id, error);
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    error, &f->session);
 		return (FLOW_DONE);
 	}
 	if ((ctx->page = members_page_number(page)) == -1) {
+		kore_log(LOG_NOTICE, "members: member %lld: invalid list page "
+		    "number", f->session.member_id);
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    "page must be a whole number from 1 to "
 		    MEMBERS_TEXT(MEMBERS_PAGE_MAX), &f->session);
@@ -1212,11 +1237,14 @@ static const char	members_load_sql[] =
     " FROM members m WHERE m.id = $1";
 
 /*
- * Update the member and replace their roles and groups. 'changes' holds
- * the old and new value of each field that differs; a save that changes
- * nothing leaves updated_at alone and writes no audit record. Returns one
- * row: whether the member exists, and whether another member has the new
- * email_key (then nothing is changed).
+ * Update the member and replace their roles and groups. 'changes'
+ * contains the old and new value of each field that differs. A save that
+ * changes nothing leaves updated_at alone and writes no audit record.
+ * Returns one row: whether the member exists, and whether another member
+ * has the new email_key, in which case nothing is changed.
+ * NOTE: a member created with that email_key by a concurrent request after
+ * the 'taken' check makes the UPDATE fail on the unique index, and the
+ * admin sees the 503 page instead of the field error.
  */
 static const char	members_update_sql[] =
     "WITH old AS (SELECT m.id, m.email, m.name, m.picture, m.email_verified,"

@@ -41,8 +41,11 @@ async function clickAndWait(page, locator, url) {
   await locator.click({ timeout: STEP_TIMEOUT_MS });
   await navigated;
   await page.waitForLoadState('load', { timeout: STEP_TIMEOUT_MS });
-  if (page.url() !== url) console.log('DEBUG', await page.content());
-  assert.equal(page.url(), url);
+  if (page.url() !== url) {
+    // Name the page that was reached and the message it shows.
+    const alerts = await page.locator('[role="alert"]:not(.hidden)').allTextContents();
+    assert.fail(`expected ${url}, reached ${page.url()} (${await page.title()}), alerts: ${JSON.stringify(alerts)}`);
+  }
 }
 
 async function assertVisibleText(page, text) {

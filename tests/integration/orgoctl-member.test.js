@@ -44,7 +44,8 @@ async function member(email) {
   return res.rows[0];
 }
 
-// Audit records of member changes; sign-ins are recorded too but left out.
+// Returns the audit records of member changes, without the sign-in
+// records that have the same target.
 async function auditActions(id) {
   return (await server.query(
     "SELECT action, actor_member_id, details FROM audit_log WHERE target = $1 AND action LIKE 'member\\_%' ORDER BY id",
