@@ -28,7 +28,7 @@ CFLAGS_BASE=	-std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fstack-protector-strong \
 		-Isrc $(EXTRA_CFLAGS)
 
 # Pure modules: no Kore or database calls, linked by the unit tests too.
-PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c src/secretbox.c src/cors.c src/tokens.c
+PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c src/secretbox.c src/cors.c src/tokens.c src/ratelimit.c
 # Modules that use libpq directly (start-up and orgoctl, never a request).
 SYNC_SRC=	src/migrate.c src/keys.c
 # Modules that run inside Kore.

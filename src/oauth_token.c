@@ -149,7 +149,8 @@ token_parse(struct http_request *req, struct flow *f)
 {
 	struct token_ctx	*ctx = f->ctx;
 	const char		*id, *secret;
-	char			 error[FORM_ERROR_MAX];
+	char			 error[FORM_ERROR_MAX], retry[16];
+	uint32_t		 wait;
 	int			 basic;
 
 	f->ctx_free = token_ctx_free;
@@ -196,6 +197,17 @@ token_parse(struct http_request *req, struct flow *f)
 		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_client", "client authentication is missing: send "
 		    "client_id (and the secret for confidential applications)"));
+
+	/* Before any database work, so guessing secrets is slow too. */
+	wait = ratelimit_hit(&orgo_token_limit, ctx->client_id,
+	    strlen(ctx->client_id), (uint32_t)time(NULL));
+	if (wait > 0) {
+		snprintf(retry, sizeof(retry), "%u", wait);
+		http_response_header(req, "retry-after", retry);
+		return (token_error(req, f, 429, "temporarily_unavailable",
+		    "too many requests for this client_id; retry after the "
+		    "Retry-After delay"));
+	}
 	return (FLOW_NEXT);
 }
 

@@ -22,6 +22,7 @@ struct settings	orgo_settings;
 char		orgo_origin[512];
 struct jwt_keyset	orgo_keys;
 long			orgo_keys_signer_created;
+struct ratelimit	orgo_token_limit;
 uint8_t			orgo_master[SECRETBOX_KEY_LEN];
 
 
@@ -127,6 +128,10 @@ kore_parent_configure(int argc, char **argv)
 	if (page_load_assets(orgo_settings.assets_dir, error,
 	    sizeof(error)) == -1)
 		fatalx("ORGO_ASSETS_DIR: %s", error);
+
+	if (ratelimit_init(&orgo_token_limit,
+	    (uint32_t)orgo_settings.token_rate_limit, 1) == -1)
+		fatalx("ORGO_TOKEN_RATE_LIMIT: cannot map the shared table");
 
 	pgsql_conn_max = (u_int16_t)orgo_settings.db_connections;
 	if (!kore_pgsql_register("db", orgo_settings.database))

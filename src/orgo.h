@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "jwt.h"
+#include "ratelimit.h"
 #include "settings.h"
 
 #define ORGO_VERSION	"0.1.0"
@@ -20,6 +21,9 @@ extern char		orgo_origin[];
  * (see keys.c and oidc_discovery.c), and the signer's creation time. */
 extern struct jwt_keyset	orgo_keys;
 extern long			orgo_keys_signer_created;
+
+/* Requests per client at the token endpoints, counted across workers. */
+extern struct ratelimit		orgo_token_limit;
 
 /* The master key that opens the sealed signing keys. */
 extern uint8_t			orgo_master[];

@@ -21,6 +21,7 @@ struct settings {
 	long		 db_connections;	/* per worker */
 	long		 key_rotation_days;	/* 0: manual only */
 	long		 housekeeping_interval;	/* seconds */
+	long		 token_rate_limit;	/* per client per second */
 };
 
 /* Source of variables: getenv() in production, a table in unit tests. */
