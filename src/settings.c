@@ -134,7 +134,7 @@ settings_describe(void (*print)(const char *))
 	char		line[256];
 
 	for (i = 0; i < SETTING_COUNT_ALL; i++) {
-		snprintf(line, sizeof(line), "%-24s %-26s %s",
+		snprintf(line, sizeof(line), "%-27s %-23s %s",
 		    setting_table[i].name,
 		    setting_table[i].default_value ?
 		    setting_table[i].default_value : "(required)",
