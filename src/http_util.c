@@ -2,10 +2,14 @@
 
 #include "http_util.h"
 
-/* Pages load their CSS and scripts from this server only, and no page may
- * be framed (clickjacking on the consent page). */
+/*
+ * Pages load their CSS and scripts from this server only, and no page may
+ * be framed (clickjacking on the consent page). No form-action: browsers
+ * apply it to the redirects after a form post, and the consent and
+ * sign-in forms end in a redirect to the application.
+ */
 #define HTML_CSP	"default-src 'none'; style-src 'self'; img-src 'self' " \
-			"https: data:; script-src 'self'; form-action 'self'; " \
+			"https: data:; script-src 'self'; " \
 			"base-uri 'none'; frame-ancestors 'none'"
 
 void

@@ -200,8 +200,10 @@ authz_check_redirect(struct http_request *req, struct flow *f,
 		return (FLOW_NEXT);
 	}
 
+	/* The code is bound to the requested URI, port included: the token
+	 * request must repeat it byte for byte. */
 	for (i = 0; i < count; i++) {
-		if (redirect_uri_equal(uris[i], ctx->redirect_uri)) {
+		if (redirect_uri_matches(uris[i], ctx->redirect_uri)) {
 			kore_free(copy);
 			return (FLOW_NEXT);
 		}
@@ -260,8 +262,8 @@ authz_check_params(struct http_request *req, struct flow *f,
 	unsigned int		 allowed;
 	size_t			 i, j;
 
-	/* State first: every error response below must carry it (RFC 6749
-	 * section 4.1.2.1). */
+	/* Read state before any other check, because every error redirect
+	 * below must return it (RFC 6749 section 4.1.2.1). */
 	if (form_field(&ctx->form, "state", OAUTH_STATE_MAX, 0, &ctx->state,
 	    error, sizeof(error)) == -1) {
 		ctx->state = NULL;
