@@ -1,0 +1,165 @@
+// Hostile input on every endpoint: each gets a clear, spec-conformant
+// error and changes nothing in the database.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import tls from 'node:tls';
+import { startServer } from '../helpers/server.js';
+import { Agent, addMember } from '../helpers/http.js';
+import { addApp, authorizePath, tokenRequest } from '../helpers/oauth.js';
+
+let server;
+let app;
+let member;
+
+before(async () => {
+  server = await startServer();
+  member = addMember(server, { email: 'eve@example.org', name: 'Eve' });
+  app = addApp(server);
+});
+after(async () => server?.stop());
+
+async function counts() {
+  const tables = ['sessions', 'authorization_codes', 'authorization_requests', 'grants',
+    'refresh_tokens', 'clients', 'members', 'consents', 'revoked_access_tokens'];
+  const out = {};
+  for (const t of tables) out[t] = (await server.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
+  return out;
+}
+
+// Sends raw bytes over TLS, for requests fetch() refuses to build.
+function rawRequest(text) {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: server.port, servername: 'localhost' }, () => {
+      socket.write(text);
+    });
+    let data = '';
+    socket.on('data', (d) => { data += d; });
+    socket.on('end', () => resolve(data));
+    socket.on('error', reject);
+    socket.setTimeout(10000, () => { socket.destroy(); resolve(data); });
+  });
+}
+
+describe('token endpoint', () => {
+  const cases = [
+    ['grant_type twice', 'grant_type=client_credentials&grant_type=client_credentials', 400, 'invalid_request', /grant_type is given more than once/],
+    ['invalid UTF-8', 'grant_type=client_credentials&scope=%C3%28', 400, 'invalid_request', /UTF-8/],
+    ['NUL byte', 'grant_type=client_credentials&scope=pro%00file', 400, 'invalid_request', /NUL|scope/],
+    ['over-long code', `grant_type=authorization_code&code=${'a'.repeat(9000)}`, 400, 'invalid_request', /code|8192/],
+    ['bad percent-encoding', 'grant_type=client_credentials&scope=%zz', 400, 'invalid_request', /percent/],
+    ['huge scope list', `grant_type=client_credentials&scope=${Array(2000).fill('profile').join('+')}`, 400, /invalid_request|invalid_scope/, /scope|1024/],
+  ];
+  for (const [name, body, status, error, description] of cases) {
+    test(name, async () => {
+      const before = await counts();
+      const res = await tokenRequest(server, null, { basic: [app.client_id, app.client_secret], body });
+      assert.equal(res.status, status);
+      assert.match(res.json.error, error instanceof RegExp ? error : new RegExp(`^${error}$`));
+      assert.match(res.json.error_description, description);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(await counts(), before);
+    });
+  }
+
+  test('JSON body is rejected', async () => {
+    const res = await tokenRequest(server, null, {
+      basic: [app.client_id, app.client_secret], contentType: 'application/json',
+      body: JSON.stringify({ grant_type: 'client_credentials' }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error, 'invalid_request');
+    assert.match(res.json.error_description, /application\/x-www-form-urlencoded/);
+  });
+
+  test('body over the limit is rejected', async () => {
+    const res = await tokenRequest(server, null, {
+      basic: [app.client_id, app.client_secret], body: 'grant_type=client_credentials&pad=' + 'x'.repeat(70000),
+    });
+    assert.ok([400, 413].includes(res.status), `status ${res.status}`);
+  });
+});
+
+describe('authorization endpoint', () => {
+  test('CRLF in state is encoded, never a header', async () => {
+    const agent = new Agent(server.url);
+    await agent.signIn(member.email, member.password);
+    const res = await agent.get(authorizePath({
+      response_type: 'token', client_id: app.client_id, redirect_uri: app.redirectUris[0],
+      state: 'a\r\nSet-Cookie: injected=1',
+    }));
+    assert.equal(res.status, 302);
+    const location = res.headers.get('location');
+    assert.match(location, /state=a%0D%0ASet-Cookie%3A%20injected%3D1/);
+    assert.equal(res.headers.getSetCookie().some((c) => c.startsWith('injected')), false);
+  });
+
+  test('CRLF in redirect_uri shows the error page', async () => {
+    const res = await new Agent(server.url).get(authorizePath({
+      response_type: 'code', client_id: app.client_id,
+      redirect_uri: app.redirectUris[0] + '\r\nSet-Cookie: injected=1',
+    }));
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('location'), null);
+    assert.match(res.headers.get('content-type'), /^text\/html/);
+  });
+
+  test('over-long state is invalid_request', async () => {
+    // Kore refuses request lines over 2000 bytes (414), so this is a POST.
+    const res = await new Agent(server.url).request('POST', '/oauth/authorize', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ response_type: 'code', client_id: app.client_id,
+        redirect_uri: app.redirectUris[0], state: 's'.repeat(3000) }).toString(),
+    });
+    assert.equal(res.status, 302);
+    const url = new URL(res.headers.get('location'));
+    assert.equal(url.searchParams.get('error'), 'invalid_request');
+    assert.match(url.searchParams.get('error_description'), /state is longer than 2048 bytes/);
+  });
+
+  test('NUL in client_id shows the error page', async () => {
+    const res = await new Agent(server.url).get('/oauth/authorize?response_type=code&client_id=a%00b');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('location'), null);
+  });
+});
+
+describe('userinfo', () => {
+  test('garbage bearer token is invalid_token', async () => {
+    for (const token of ['x', 'a.b.c', '\u00e9\u00e9', 'eyJ.eyJ.' + 'A'.repeat(7000)]) {
+      const res = await fetch(`${server.url}/oauth/userinfo`, {
+        headers: { authorization: 'Bearer ' + encodeURIComponent(token) },
+      });
+      assert.equal(res.status, 401, token.slice(0, 20));
+      assert.match(res.headers.get('www-authenticate'), /error="invalid_token"/);
+    }
+  });
+});
+
+describe('paths and methods', () => {
+  test('extra slashes are not routed', async () => {
+    const res = await fetch(`${server.url}//oauth/token`, { method: 'POST' });
+    assert.equal(res.status, 404);
+  });
+
+  test('wrong method on token is 405', async () => {
+    const res = await fetch(`${server.url}/oauth/token`, { method: 'GET' });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'POST, OPTIONS');
+  });
+
+  test('header over the limit is refused', async () => {
+    const response = await rawRequest(`GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(9000)}\r\nConnection: close\r\n\r\n`);
+    assert.doesNotMatch(response, /^HTTP\/1\.1 200/);
+  });
+});
+
+describe('sign-in form', () => {
+  test('JSON where a form is expected', async () => {
+    const agent = new Agent(server.url);
+    const res = await agent.request('POST', '/login', {
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: member.email }),
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.text_, /application\/x-www-form-urlencoded/);
+  });
+});
