@@ -4,6 +4,9 @@
 #   make         build Kore (patched), the application module and orgoctl
 #   make run     deps + build + dev certificate + local PostgreSQL + server
 #   make test    deps + build + unit tests + integration tests
+#   make fuzz    build the libFuzzer harnesses, run each FUZZ_SECONDS (60)
+#   make fuzz-ci the same for 10 s each
+#   make asan    kore and orgo.so with ASan and UBSan in build-asan/
 #
 # Nothing here depends on the checkout's folder name.
 
@@ -28,16 +31,19 @@ CFLAGS_BASE=	-std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fstack-protector-strong \
 		-Isrc $(EXTRA_CFLAGS)
 
 # Pure modules: no Kore or database calls, linked by the unit tests too.
-PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c src/secretbox.c src/cors.c src/tokens.c src/ratelimit.c
+PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c src/secretbox.c src/cors.c src/tokens.c src/ratelimit.c src/device_code.c
+PURE_SRC+=	src/basic_auth.c src/cookie.c
+PURE_SRC+=	src/audit_format.c
 # Modules that use libpq directly (start-up and orgoctl, never a request).
 SYNC_SRC=	src/migrate.c src/keys.c
 # Modules that run inside Kore.
 KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c src/flow.c \
 		src/session.c src/page.c src/form.c src/login.c src/settings_page.c \
 		src/admin_apps.c src/oauth.c src/oauth_authorize.c src/oauth_token.c \
-		src/oauth_userinfo.c src/admin_members.c \
+		src/oauth_userinfo.c src/oauth_device.c src/admin_members.c \
 		src/connected_apps.c src/oidc_discovery.c src/oidc_logout.c \
-		src/housekeeping.c
+		src/housekeeping.c src/oauth_docs.c
+KORE_APP_SRC+=	src/admin_audit.c
 
 PURE_OBJ=	$(PURE_SRC:src/%.c=$(BUILD)/obj/%.o)
 SYNC_OBJ=	$(SYNC_SRC:src/%.c=$(BUILD)/obj/%.o)
@@ -81,6 +87,7 @@ $(APP_SO): $(PURE_OBJ) $(SYNC_OBJ) $(KORE_APP_OBJ)
 	$(CC) -shared -o $@ $^ $(APP_LIBS)
 
 CLI_SRC=	src/orgoctl.c src/ctl_member.c src/ctl_app.c src/ctl_keys.c
+CLI_SRC+=	src/ctl_audit.c
 
 $(ORGOCTL): $(CLI_SRC) src/*.h $(PURE_OBJ) $(SYNC_OBJ)
 	$(CC) $(CFLAGS_BASE) -o $@ $(CLI_SRC) $(PURE_OBJ) $(SYNC_OBJ) $(CLI_LIBS)
@@ -107,3 +114,47 @@ cert:
 
 clean:
 	rm -rf $(BUILD)
+
+# libFuzzer harnesses for the parsers of untrusted bytes (tests/fuzz/).
+# Pure modules are built again with clang and the fuzzer's coverage
+# instrumentation; UBSan findings abort, so they fail the run too.
+FUZZ_CC=	clang
+FUZZ_BUILD=	build-fuzz
+FUZZ_SECONDS?=	60
+FUZZ_SANITIZE=	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS=	-std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer $(WARN) \
+		-I$(shell pg_config --includedir) -Isrc $(FUZZ_SANITIZE)
+FUZZ_LIBS=	-ljansson -lunistring -largon2 -lcrypto
+FUZZ_NAMES=	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS=	$(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
+FUZZ_PURE_OBJ=	$(PURE_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+
+.PHONY: fuzz fuzz-ci fuzz-build asan
+# Keep the objects that only pattern rules name, so they are not rebuilt.
+.SECONDARY: $(FUZZ_PURE_OBJ)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c src/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_PURE_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	    $(FUZZ_PURE_OBJ) $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-ci: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) 10 $(FUZZ_NAMES)
+
+# The server with AddressSanitizer and UBSan, for the integration tests:
+# ORGO_TEST_BUILD=build-asan scripts/test.sh. SANITIZE on the command line
+# reaches Kore's own Makefile too. FORTIFY is off because its __*_chk
+# functions bypass ASan's checks of memcpy and friends.
+asan:
+	DEB_BUILD_MAINT_OPTIONS=hardening=-fortify $(MAKE) BUILD=build-asan \
+	    SANITIZE=address,undefined \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURCE" \
+	    all

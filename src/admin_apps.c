@@ -33,6 +33,7 @@ struct apps_ctx {
 	const char		*type;
 	const char		*scope_names[APPS_SCOPES_MAX];
 	size_t			 scope_count;
+	int			 device_grant;	/* the checkbox */
 	struct client_input	 input;
 
 	/* The stored application, when one is loaded. */
@@ -156,6 +157,7 @@ static int
 apps_read_fields(struct http_request *req, struct flow *f)
 {
 	struct apps_ctx	*ctx = f->ctx;
+	const char	*device;
 	char		 error[FORM_ERROR_MAX];
 	size_t		 i;
 
@@ -168,11 +170,14 @@ apps_read_fields(struct http_request *req, struct flow *f)
 	    form_field(&ctx->form, "post_logout_redirect_uris", 44000, 0,
 	    &ctx->logout_text, error, sizeof(error)) == -1 ||
 	    form_field(&ctx->form, "client_type", 16, 0, &ctx->type, error,
+	    sizeof(error)) == -1 ||
+	    form_field(&ctx->form, "device_grant", 8, 0, &device, error,
 	    sizeof(error)) == -1) {
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    error, &f->session);
 		return (-1);
 	}
+	ctx->device_grant = device[0] != '\0';
 
 	/* Checkboxes send "scope" once per ticked box. */
 	for (i = 0; i < ctx->form.count; i++) {
@@ -251,6 +256,7 @@ apps_render_form(struct http_request *req, struct flow *f, int status,
 		{ "public_checked", strcmp(type, "public") == 0 ?
 		    "checked" : "" },
 		{ "type_error", ctx->input.type_error },
+		{ "device_checked", ctx->device_grant ? "checked" : "" },
 		{ "submit", editing ? "Save changes" : "Create Application" },
 		{ "extra", extra },
 	};
@@ -448,14 +454,16 @@ apps_list(struct http_request *req)
 static const char	apps_insert_sql[] =
     "WITH app AS (INSERT INTO clients (client_id, name, description,"
     " client_type, secret_hash, redirect_uris, allowed_scopes, created_by,"
-    " post_logout_redirect_uris) VALUES ($1, $2, $3, $4, $5,"
-    " string_to_array($6, E'\\n'), $7, $8, string_to_array($10, E'\\n'))"
-    " RETURNING client_id, name, client_type, redirect_uris, allowed_scopes)"
+    " post_logout_redirect_uris, allowed_device_grant) VALUES ($1, $2, $3,"
+    " $4, $5, string_to_array($6, E'\\n'), $7, $8, string_to_array($10,"
+    " E'\\n'), $11) RETURNING client_id, name, client_type, redirect_uris,"
+    " allowed_scopes, allowed_device_grant)"
     " INSERT INTO audit_log (actor_member_id, action, target, address,"
     " details) SELECT $8, 'client_created', 'client:' || client_id, $9,"
-    " jsonb_build_object('name', name, 'client_type', client_type,"
-    " 'redirect_uris', to_jsonb(redirect_uris), 'allowed_scopes',"
-    " allowed_scopes) FROM app RETURNING id";
+    " jsonb_strip_nulls(jsonb_build_object('name', name, 'client_type',"
+    " client_type, 'redirect_uris', to_jsonb(redirect_uris),"
+    " 'allowed_scopes', allowed_scopes, 'allowed_device_grant', CASE WHEN"
+    " allowed_device_grant THEN true END)) FROM app RETURNING id";
 
 static enum flow_result
 apps_new_form(struct http_request *req, struct flow *f)
@@ -478,7 +486,7 @@ static enum flow_result
 apps_new_create(struct http_request *req, struct flow *f)
 {
 	struct apps_ctx	*ctx = f->ctx;
-	const char	*params[10];
+	const char	*params[11];
 	char		 hash[65], scopes[SCOPES_FORMAT_MAX], member[32];
 	char		*joined, *logout;
 	uint8_t		 raw[16];
@@ -518,7 +526,8 @@ apps_new_create(struct http_request *req, struct flow *f)
 	logout = client_redirects_join(ctx->input.logout_uris,
 	    ctx->input.logout_count);
 	params[9] = logout;
-	r = logout != NULL ? flow_query(req, f, apps_insert_sql, 10, params) :
+	params[10] = ctx->device_grant ? "true" : "false";
+	r = logout != NULL ? flow_query(req, f, apps_insert_sql, 11, params) :
 	    FLOW_DB_ERROR;
 	free(joined);
 	free(logout);
@@ -557,8 +566,8 @@ static const char	apps_load_sql[] =
     " E'\\n'), allowed_scopes, to_char(created_at AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD HH24:MI \"UTC\"'), COALESCE(to_char(last_used_at AT TIME"
     " ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), 'never'),"
-    " array_to_string(post_logout_redirect_uris, E'\\n')"
-    " FROM clients WHERE client_id = $1";
+    " array_to_string(post_logout_redirect_uris, E'\\n'),"
+    " allowed_device_grant FROM clients WHERE client_id = $1";
 
 static const char	apps_update_sql[] =
     "WITH old AS (SELECT * FROM clients WHERE client_id = $1 FOR UPDATE),"
@@ -566,7 +575,8 @@ static const char	apps_update_sql[] =
     " redirect_uris = string_to_array($4, E'\\n'), allowed_scopes = $5,"
     " post_logout_redirect_uris = string_to_array($10, E'\\n'),"
     " client_type = $6, secret_hash = CASE WHEN $6 = 'public' THEN NULL"
-    " ELSE COALESCE($7, c.secret_hash) END, updated_at = now()"
+    " ELSE COALESCE($7, c.secret_hash) END, allowed_device_grant = $11,"
+    " updated_at = now()"
     " FROM old WHERE c.id = old.id RETURNING c.*),"
     " audit AS (INSERT INTO audit_log (actor_member_id, action, target,"
     " address, details) SELECT $8, 'client_updated', 'client:' ||"
@@ -588,7 +598,11 @@ static const char	apps_update_sql[] =
     " app.allowed_scopes) END,"
     " 'client_type', CASE WHEN old.client_type <> app.client_type"
     " THEN jsonb_build_object('from', old.client_type, 'to',"
-    " app.client_type) END)) FROM old, app)"
+    " app.client_type) END,"
+    " 'allowed_device_grant', CASE WHEN old.allowed_device_grant <>"
+    " app.allowed_device_grant THEN jsonb_build_object('from',"
+    " old.allowed_device_grant, 'to', app.allowed_device_grant) END))"
+    " FROM old, app)"
     " SELECT client_id FROM app";
 
 static enum flow_result
@@ -621,6 +635,8 @@ apps_endpoints(struct html_buf *out)
 		{ "Revocation endpoint", "/oauth/revoke" },
 		{ "Introspection endpoint", "/oauth/introspect" },
 		{ "End session (logout)", "/oauth/logout" },
+		{ "Device authorization endpoint",
+		    "/oauth/device_authorization" },
 	};
 	char		url[1024], id[32];
 	size_t		i;
@@ -715,7 +731,7 @@ static enum flow_result
 apps_detail_show(struct http_request *req, struct flow *f)
 {
 	struct apps_ctx	*ctx = f->ctx;
-	const char	*notice, *params[10];
+	const char	*notice, *params[11];
 	char		 hash[65], scopes[SCOPES_FORMAT_MAX], member[32];
 	char		*joined, *logout;
 	int		 becomes_confidential;
@@ -731,6 +747,7 @@ apps_detail_show(struct http_request *req, struct flow *f)
 		ctx->redirect_text = flow_value(f, 0, 3);
 		ctx->logout_text = flow_value(f, 0, 7);
 		ctx->type = ctx->stored_type;
+		ctx->device_grant = flow_value(f, 0, 8)[0] == 't';
 		apps_tick_stored_scopes(ctx, flow_value(f, 0, 4));
 		notice = NULL;
 		if (req->query_string != NULL &&
@@ -775,7 +792,8 @@ apps_detail_show(struct http_request *req, struct flow *f)
 	logout = client_redirects_join(ctx->input.logout_uris,
 	    ctx->input.logout_count);
 	params[9] = logout;
-	r = logout != NULL ? flow_query(req, f, apps_update_sql, 10, params) :
+	params[10] = ctx->device_grant ? "true" : "false";
+	r = logout != NULL ? flow_query(req, f, apps_update_sql, 11, params) :
 	    FLOW_DB_ERROR;
 	free(joined);
 	free(logout);

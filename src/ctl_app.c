@@ -28,6 +28,8 @@ struct app_args {
 	size_t		 scope_count;
 	const char	*client_id;
 	int		 is_public;
+	int		 device_grant;		/* --grant device_code */
+	int		 help;
 	int		 json;
 };
 
@@ -63,7 +65,9 @@ app_parse(int argc, char **argv, struct app_args *a, int want_id)
 		{ "post-logout-redirect-uri", required_argument, NULL, 'l' },
 		{ "scope", required_argument, NULL, 's' },
 		{ "public", no_argument, NULL, 'p' },
+		{ "grant", required_argument, NULL, 'g' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int				c;
@@ -105,6 +109,19 @@ app_parse(int argc, char **argv, struct app_args *a, int want_id)
 			break;
 		case 'p':
 			a->is_public = 1;
+			break;
+		case 'g':
+			if (strcmp(optarg, "device_code") != 0) {
+				fprintf(stderr, "orgoctl: --grant: unknown grant "
+				    "'%s': device_code is the only grant to "
+				    "add (authorization_code is always "
+				    "allowed)\n", optarg);
+				return (-1);
+			}
+			a->device_grant = 1;
+			break;
+		case 'h':
+			a->help = 1;
 			break;
 		case 'j':
 			a->json = 1;
@@ -159,24 +176,59 @@ app_print_errors(const struct client_input *in)
 		fprintf(stderr, "orgoctl: %s\n", in->type_error);
 }
 
+/* Printed by app add --help, and on stderr when --name is missing. */
+static const char	app_add_usage[] =
+    "usage: orgoctl app add --name N --redirect-uri U [--redirect-uri U2]..."
+    " [--scope S]... [--public] [--grant device_code]"
+    " [--post-logout-redirect-uri U]... [--description D] [--json]\n"
+    "\n"
+    "  --name N                 name members see, 1 to 100 characters\n"
+    "  --redirect-uri U         where codes are sent, 1 to 20, compared\n"
+    "                           character for character: https, http only\n"
+    "                           on 127.0.0.1, [::1] or localhost, or a\n"
+    "                           private-use scheme such as\n"
+    "                           com.example.app:/callback. On 127.0.0.1 and\n"
+    "                           [::1] any port matches, for desktop and\n"
+    "                           command-line apps: register\n"
+    "                           http://127.0.0.1/callback and the app may\n"
+    "                           use http://127.0.0.1:PORT/callback. Path and\n"
+    "                           query must match; localhost gets no such\n"
+    "                           exception.\n"
+    "  --scope S                profile, email, groups or roles (openid is\n"
+    "                           always allowed); repeat for several\n"
+    "  --public                 no client secret, PKCE required: for\n"
+    "                           single-page, mobile and desktop apps\n"
+    "  --grant device_code      allow the device flow (RFC 8628) for apps\n"
+    "                           without a browser; members enter the code\n"
+    "                           at /device\n"
+    "  --post-logout-redirect-uri U\n"
+    "                           where /oauth/logout may send members, same\n"
+    "                           rules as --redirect-uri, up to 20\n"
+    "  --description D          text for administrators, up to 1000\n"
+    "                           characters\n"
+    "  --json                   print the result as JSON\n";
+
 static const char	app_insert_sql[] =
     "WITH app AS (INSERT INTO clients (client_id, name, description,"
     " client_type, secret_hash, redirect_uris, allowed_scopes,"
-    " post_logout_redirect_uris) VALUES ($1, $2, $3, $4, $5,"
-    " string_to_array($6, E'\\n'), $7, string_to_array($8, E'\\n'))"
-    " RETURNING client_id, name, client_type, redirect_uris, allowed_scopes)"
+    " post_logout_redirect_uris, allowed_device_grant) VALUES ($1, $2, $3,"
+    " $4, $5, string_to_array($6, E'\\n'), $7, string_to_array($8,"
+    " E'\\n'), $9) RETURNING client_id, name, client_type, redirect_uris,"
+    " allowed_scopes, allowed_device_grant)"
     " INSERT INTO audit_log (action, target, details)"
     " SELECT 'client_created', 'client:' || client_id,"
-    " jsonb_build_object('name', name, 'client_type', client_type,"
-    " 'redirect_uris', to_jsonb(redirect_uris), 'allowed_scopes',"
-    " allowed_scopes, 'via', 'orgoctl') FROM app RETURNING id";
+    " jsonb_strip_nulls(jsonb_build_object('name', name, 'client_type',"
+    " client_type, 'redirect_uris', to_jsonb(redirect_uris),"
+    " 'allowed_scopes', allowed_scopes, 'allowed_device_grant', CASE WHEN"
+    " allowed_device_grant THEN true END, 'via', 'orgoctl')) FROM app"
+    " RETURNING id";
 
 static int
 app_add(PGconn *db, int argc, char **argv)
 {
 	struct app_args		a;
 	struct client_input	in;
-	const char		*params[8];
+	const char		*params[9];
 	char			*text, *logout_text, *joined, *logout;
 	char			 client_id[32], secret[UTIL_TOKEN_LEN + 1];
 	char			hash[65], scopes[SCOPES_FORMAT_MAX];
@@ -186,10 +238,12 @@ app_add(PGconn *db, int argc, char **argv)
 
 	if (app_parse(argc, argv, &a, 0) == -1)
 		return (2);
+	if (a.help) {
+		fputs(app_add_usage, stdout);
+		return (0);
+	}
 	if (a.name == NULL) {
-		fprintf(stderr, "usage: orgoctl app add --name N --redirect-uri "
-		    "U [--redirect-uri U2]... [--scope S]... [--public] "
-		    "[--description D] [--json]\n");
+		fputs(app_add_usage, stderr);
 		return (2);
 	}
 	if ((text = client_redirects_join((char *const *)a.redirects,
@@ -236,7 +290,8 @@ app_add(PGconn *db, int argc, char **argv)
 	params[5] = joined;
 	params[6] = scopes;
 	params[7] = logout;
-	rc = app_exec(db, app_insert_sql, 8, params, NULL);
+	params[8] = a.device_grant ? "true" : "false";
+	rc = app_exec(db, app_insert_sql, 9, params, NULL);
 	free(joined);
 	free(logout);
 	if (rc == -1) {
@@ -269,14 +324,15 @@ static const char	app_list_sql[] =
     "SELECT client_id, name, client_type, array_to_json(redirect_uris),"
     " allowed_scopes, description, to_char(created_at AT TIME ZONE 'UTC',"
     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), COALESCE(to_char(last_used_at AT"
-    " TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
-    " FROM clients WHERE $1::text IS NULL OR client_id = $1"
+    " TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''),"
+    " allowed_device_grant FROM clients"
+    " WHERE $1::text IS NULL OR client_id = $1"
     " ORDER BY created_at, id";
 
 static json_t *
 app_row_json(PGresult *res, int i)
 {
-	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s?}",
+	return (json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s?, s:b}",
 	    "client_id", PQgetvalue(res, i, 0),
 	    "name", PQgetvalue(res, i, 1),
 	    "client_type", PQgetvalue(res, i, 2),
@@ -285,7 +341,8 @@ app_row_json(PGresult *res, int i)
 	    "description", PQgetvalue(res, i, 5),
 	    "created_at", PQgetvalue(res, i, 6),
 	    "last_used_at", PQgetvalue(res, i, 7)[0] ?
-	    PQgetvalue(res, i, 7) : NULL));
+	    PQgetvalue(res, i, 7) : NULL,
+	    "allowed_device_grant", PQgetvalue(res, i, 8)[0] == 't'));
 }
 
 static int

@@ -27,11 +27,13 @@ static const char	housekeeping_sql[] =
     " now() RETURNING 1),"
     " failures AS (DELETE FROM sign_in_failures WHERE first_failure_at <"
     " now() - interval '1 day' AND (locked_until IS NULL OR locked_until <"
-    " now()) RETURNING 1)"
+    " now()) RETURNING 1),"
+    " devices AS (DELETE FROM device_authorizations WHERE expires_at <"
+    " now() - interval '1 hour' RETURNING 1)"
     " SELECT (SELECT count(*) FROM codes), (SELECT count(*) FROM requests),"
     " (SELECT count(*) FROM sessions), (SELECT count(*) FROM refresh),"
     " (SELECT count(*) FROM grants), (SELECT count(*) FROM revoked),"
-    " (SELECT count(*) FROM failures)";
+    " (SELECT count(*) FROM failures), (SELECT count(*) FROM devices)";
 
 static void
 housekeeping_result(struct kore_pgsql *pgsql, void *arg)
@@ -45,10 +47,11 @@ housekeeping_result(struct kore_pgsql *pgsql, void *arg)
 		res = pgsql->result;
 		kore_log(LOG_INFO, "housekeeping: purged codes=%s requests=%s "
 		    "sessions=%s refresh_tokens=%s grants=%s revoked=%s "
-		    "sign_in_failures=%s", PQgetvalue(res, 0, 0),
-		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
-		    PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4),
-		    PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6));
+		    "sign_in_failures=%s device_authorizations=%s",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+		    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+		    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+		    PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7));
 		kore_pgsql_continue(pgsql);
 		return;
 	case KORE_PGSQL_STATE_ERROR:

@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 
+#include "cookie.h"
 #include "http_util.h"
 
 /*
@@ -71,29 +72,12 @@ int
 http_util_cookie(struct http_request *req, const char *name, char *out,
     size_t out_len)
 {
-	const char	*header, *p, *value, *end;
-	size_t		 name_len, len;
+	const char	*header;
 
 	if (!http_request_header(req, "cookie", &header))
 		return (-1);
 
-	name_len = strlen(name);
-	for (p = header; *p != '\0'; p = end) {
-		while (*p == ' ' || *p == ';')
-			p++;
-		end = p + strcspn(p, ";");
-		if ((size_t)(end - p) > name_len && p[name_len] == '=' &&
-		    memcmp(p, name, name_len) == 0) {
-			value = p + name_len + 1;
-			len = (size_t)(end - value);
-			if (len >= out_len)
-				return (-1);
-			memcpy(out, value, len);
-			out[len] = '\0';
-			return ((int)len);
-		}
-	}
-	return (-1);
+	return (cookie_find(header, name, out, out_len));
 }
 
 void

@@ -1,8 +1,10 @@
 /*
  * The client-authenticated endpoints. POST /oauth/token (RFC 6749 section
- * 3.2): the authorization_code, refresh_token and client_credentials
- * grants. POST /oauth/revoke (RFC 7009) and POST /oauth/introspect
- * (RFC 7662) share its client authentication.
+ * 3.2): the authorization_code, refresh_token, client_credentials and
+ * device_code (RFC 8628 section 3.4) grants. POST /oauth/revoke
+ * (RFC 7009), POST /oauth/introspect (RFC 7662) and
+ * POST /oauth/device_authorization (RFC 8628 section 3.1) share its client
+ * authentication.
  *
  * Steps: parse the form and the client credentials, load the client,
  * authenticate it (secrets compared as SHA-256 hashes in constant time),
@@ -14,6 +16,8 @@
 
 #include <openssl/evp.h>
 
+#include "basic_auth.h"
+#include "device_code.h"
 #include "flow.h"
 #include "form.h"
 #include "http_util.h"
@@ -25,9 +29,15 @@
 #include "tokens.h"
 
 #define TOKEN_SECRET_MAX	256
-#define TOKEN_AUTH_HEADER_MAX	1024
 
-enum token_mode { TOKEN_GRANT, TOKEN_REVOKE, TOKEN_INTROSPECT };
+#define TOKEN_GRANT_DEVICE_CODE	"urn:ietf:params:oauth:grant-type:device_code"
+/* Seconds a device waits between token requests (RFC 8628 section 3.2). */
+#define DEVICE_POLL_INTERVAL	5
+/* Inserts tried before giving up when a new user code is already taken. */
+#define DEVICE_INSERT_TRIES	3
+
+enum token_mode { TOKEN_GRANT, TOKEN_REVOKE, TOKEN_INTROSPECT,
+    TOKEN_DEVICE_AUTHORIZATION };
 
 struct token_ctx {
 	enum token_mode	 mode;
@@ -44,6 +54,7 @@ struct token_ctx {
 	int		 is_public;
 	char		*redirect_uris;
 	unsigned int	 allowed;
+	int		 device_grant;		/* allowed_device_grant */
 
 	char		 refresh[UTIL_TOKEN_LEN + 1];
 	char		 grant_key[UTIL_TOKEN_LEN + 1];
@@ -53,11 +64,17 @@ struct token_ctx {
 	/* Revocation and introspection: the token and what it is. */
 	const char	*token;
 	json_t		*claims;
+
+	/* Device authorization: the new codes, and inserts tried. */
+	char		 device_code[UTIL_TOKEN_LEN + 1];
+	char		 user_code[DEVICE_USER_CODE_LEN + 1];
+	int		 device_tries;
 };
 
 int	oauth_token(struct http_request *);
 int	oauth_revoke(struct http_request *);
 int	oauth_introspect(struct http_request *);
+int	oauth_device_authorization(struct http_request *);
 
 static void
 token_ctx_free(void *arg)
@@ -71,9 +88,14 @@ token_ctx_free(void *arg)
 		json_decref(ctx->claims);
 	util_wipe(ctx->secret, sizeof(ctx->secret));
 	util_wipe(ctx->refresh, sizeof(ctx->refresh));
+	util_wipe(ctx->device_code, sizeof(ctx->device_code));
 }
 
-/* An RFC 6749 section 5.2 error, with CORS once the client is known. */
+static enum flow_result	token_error_send(struct http_request *,
+			    struct flow *, int, const char *, const char *);
+
+/* An RFC 6749 section 5.2 error, logged, with CORS once the client is
+ * known. */
 static enum flow_result
 token_error(struct http_request *req, struct flow *f, int status,
     const char *error, const char *description)
@@ -82,6 +104,16 @@ token_error(struct http_request *req, struct flow *f, int status,
 
 	kore_log(LOG_INFO, "token: client %s: %s: %s",
 	    ctx->client_id[0] ? ctx->client_id : "-", error, description);
+	return (token_error_send(req, f, status, error, description));
+}
+
+/* Send an error without logging it: for answers a device polls for. */
+static enum flow_result
+token_error_send(struct http_request *req, struct flow *f, int status,
+    const char *error, const char *description)
+{
+	struct token_ctx	*ctx = f->ctx;
+
 	if (ctx->redirect_uris != NULL)
 		oauth_cors(req, ctx->redirect_uris);
 	if (status == HTTP_STATUS_UNAUTHORIZED && ctx->used_basic)
@@ -93,55 +125,29 @@ token_error(struct http_request *req, struct flow *f, int status,
 }
 
 /*
- * Decode "Authorization: Basic base64(urlencode(id):urlencode(secret))"
- * (RFC 6749 section 2.3.1). Returns 0, 1 when there is no Basic header,
- * or -1 when the header is malformed.
+ * Read HTTP Basic client credentials (RFC 6749 section 2.3.1) into the
+ * context. Returns 0, 1 when there is no Authorization header, or -1 when
+ * it is not valid Basic authentication.
  */
 static int
 token_basic_credentials(struct http_request *req, struct token_ctx *ctx)
 {
-	const char	*header, *colon;
-	unsigned char	 decoded[TOKEN_AUTH_HEADER_MAX];
-	size_t		 len, written;
-	int		 n;
+	const char	*header;
+	int		 rc;
 
 	if (!http_request_header(req, "authorization", &header))
 		return (1);
-	if (strncasecmp(header, "Basic ", 6) != 0)
-		return (-1);
-	header += 6;
-	len = strlen(header);
-	if (len == 0 || len % 4 != 0 || len > sizeof(decoded) / 4 * 3)
+
+	rc = basic_auth_parse(header, ctx->client_id, sizeof(ctx->client_id),
+	    ctx->secret, sizeof(ctx->secret));
+	if (rc == 1)
 		return (-1);
 
-	if ((n = EVP_DecodeBlock(decoded, (const unsigned char *)header,
-	    (int)len)) < 0)
-		return (-1);
-	/* EVP_DecodeBlock counts padding as zero bytes: drop them. */
-	while (len > 0 && header[len - 1] == '=') {
-		len--;
-		n--;
-	}
-	decoded[n] = '\0';
+	/* Section 5.2: a client that tried Basic gets a Basic challenge. */
 	ctx->used_basic = 1;
-
-	if ((colon = memchr(decoded, ':', (size_t)n)) == NULL)
-		goto bad;
-	if (urlform_decode_component((const char *)decoded,
-	    (size_t)(colon - (const char *)decoded), ctx->client_id,
-	    sizeof(ctx->client_id), &written) == -1)
-		goto bad;
-	if (urlform_decode_component(colon + 1,
-	    (size_t)n - (size_t)(colon + 1 - (const char *)decoded),
-	    ctx->secret, sizeof(ctx->secret), &written) == -1)
-		goto bad;
-	ctx->has_secret = 1;
-	util_wipe(decoded, sizeof(decoded));
-	return (0);
-
-bad:
-	util_wipe(decoded, sizeof(decoded));
-	return (-1);
+	if (rc == 0)
+		ctx->has_secret = 1;
+	return (rc);
 }
 
 static enum flow_result
@@ -213,7 +219,8 @@ token_parse(struct http_request *req, struct flow *f)
 
 static const char	token_client_sql[] =
     "SELECT id, client_type, secret_hash, array_to_string(redirect_uris,"
-    " E'\\n'), allowed_scopes FROM clients WHERE client_id = $1";
+    " E'\\n'), allowed_scopes, allowed_device_grant FROM clients"
+    " WHERE client_id = $1";
 
 static enum flow_result
 token_client_query(struct http_request *req, struct flow *f)
@@ -231,6 +238,10 @@ static enum flow_result	token_client_credentials(struct http_request *,
 			    struct flow *);
 static enum flow_result	token_revoke(struct http_request *, struct flow *);
 static enum flow_result	token_introspect(struct http_request *,
+			    struct flow *);
+static enum flow_result	token_device_code(struct http_request *,
+			    struct flow *);
+static enum flow_result	device_authorization_check(struct http_request *,
 			    struct flow *);
 
 static enum flow_result
@@ -250,6 +261,7 @@ token_authenticate(struct http_request *req, struct flow *f)
 	if (scopes_parse(flow_value(f, 0, 4), strlen(flow_value(f, 0, 4)),
 	    &ctx->allowed, error, sizeof(error)) == -1)
 		ctx->allowed = SCOPE_OPENID;
+	ctx->device_grant = flow_value(f, 0, 5)[0] == 't';
 
 	if (ctx->is_public) {
 		if (ctx->has_secret)
@@ -273,15 +285,19 @@ token_authenticate(struct http_request *req, struct flow *f)
 		return (token_revoke(req, f));
 	if (ctx->mode == TOKEN_INTROSPECT)
 		return (token_introspect(req, f));
+	if (ctx->mode == TOKEN_DEVICE_AUTHORIZATION)
+		return (device_authorization_check(req, f));
 	if (strcmp(ctx->grant_type, "authorization_code") == 0)
 		return (token_code(req, f));
 	if (strcmp(ctx->grant_type, "refresh_token") == 0)
 		return (token_refresh(req, f));
 	if (strcmp(ctx->grant_type, "client_credentials") == 0)
 		return (token_client_credentials(req, f));
+	if (strcmp(ctx->grant_type, TOKEN_GRANT_DEVICE_CODE) == 0)
+		return (token_device_code(req, f));
 	return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
 	    "unsupported_grant_type", "grant_type must be authorization_code, "
-	    "refresh_token or client_credentials"));
+	    "refresh_token, client_credentials or " TOKEN_GRANT_DEVICE_CODE));
 }
 
 static const char	token_code_sql[] =
@@ -318,6 +334,14 @@ token_code(struct http_request *req, struct flow *f)
 		util_b64url_encode(digest, sizeof(digest), challenge);
 	}
 
+	/*
+	 * Every code grant gets a refresh token, whether or not the app
+	 * asked for offline_access: RFC 6749 section 1.5 leaves that to the
+	 * server, and these tokens are bounded (rotated on each use, ended
+	 * by ORGO_REFRESH_TOKEN_IDLE and ORGO_REFRESH_TOKEN_TTL, revoked when
+	 * the member withdraws consent). offline_access is accepted and
+	 * shown on the consent page, but changes nothing here.
+	 */
 	if (util_token_new(ctx->refresh) == -1 ||
 	    util_token_new(ctx->grant_key) == -1)
 		return (FLOW_DB_ERROR);
@@ -377,6 +401,48 @@ token_refresh(struct http_request *req, struct flow *f)
 	params[3] = scope[0] ? ctx->scope_text : NULL;
 	params[4] = idle;
 	return (flow_query(req, f, token_refresh_sql, 5, params));
+}
+
+static const char	token_device_sql[] =
+    "SELECT * FROM oauth_redeem_device_code($1, $2, $3, $4, $5, $6)";
+
+/* The device_code grant (RFC 8628 section 3.4): one poll of the device. */
+static enum flow_result
+token_device_code(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*code, *params[6];
+	char			 error[FORM_ERROR_MAX], code_hash[65];
+	char			 refresh_hash[65], client[32];
+	char			 idle[32], ttl[32];
+
+	if (!ctx->device_grant)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "unauthorized_client", "this application may not use the "
+		    "device authorization grant"));
+	if (form_field(&ctx->form, "device_code", 128, 1, &code, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+
+	/* Like a code grant, with a refresh token with or without
+	 * offline_access. */
+	if (util_token_new(ctx->refresh) == -1 ||
+	    util_token_new(ctx->grant_key) == -1)
+		return (FLOW_DB_ERROR);
+	util_sha256_hex(code, strlen(code), code_hash);
+	util_sha256_hex(ctx->refresh, UTIL_TOKEN_LEN, refresh_hash);
+	snprintf(client, sizeof(client), "%lld", ctx->client_pk);
+	snprintf(idle, sizeof(idle), "%ld", orgo_settings.refresh_token_idle);
+	snprintf(ttl, sizeof(ttl), "%ld", orgo_settings.refresh_token_ttl);
+
+	params[0] = code_hash;
+	params[1] = client;
+	params[2] = ctx->grant_key;
+	params[3] = refresh_hash;
+	params[4] = idle;
+	params[5] = ttl;
+	return (flow_query(req, f, token_device_sql, 6, params));
 }
 
 static void
@@ -441,7 +507,25 @@ token_client_credentials(struct http_request *req, struct flow *f)
 	return (FLOW_DONE);
 }
 
-/* Read the row of oauth_redeem_code() or oauth_refresh() and answer. */
+/* The RFC 8628 section 3.5 answers of oauth_redeem_device_code(). */
+static const struct {
+	const char	*error;
+	const char	*description;
+	int		 logged;	/* 0 for the answers of every poll */
+} token_device_answers[] = {
+	{ "authorization_pending", "the member has not approved or denied "
+	    "the request yet", 0 },
+	{ "slow_down", "token requests came faster than the interval: wait "
+	    "5 seconds longer between them from now on", 0 },
+	{ "access_denied", "the member denied the request", 1 },
+	{ "expired_token", "the device code expired: start a new device "
+	    "authorization", 1 },
+};
+
+/*
+ * Read the row of oauth_redeem_code(), oauth_refresh() or
+ * oauth_redeem_device_code() and answer.
+ */
 static enum flow_result
 token_issue(struct http_request *req, struct flow *f)
 {
@@ -452,10 +536,21 @@ token_issue(struct http_request *req, struct flow *f)
 	unsigned int		 granted;
 	char			 error[64];
 	json_t			*body;
+	size_t			 i;
 
 	if (flow_rows(f) != 1)
 		return (FLOW_DB_ERROR);
 	status = flow_value(f, 0, 0);
+	for (i = 0; i < ORGO_NITEMS(token_device_answers); i++) {
+		if (strcmp(status, token_device_answers[i].error) != 0)
+			continue;
+		if (!token_device_answers[i].logged)
+			return (token_error_send(req, f,
+			    HTTP_STATUS_BAD_REQUEST, status,
+			    token_device_answers[i].description));
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST, status,
+		    token_device_answers[i].description));
+	}
 	if (strcmp(status, "invalid_scope") == 0)
 		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
 		    "invalid_scope", "scope may only narrow the scopes of the "
@@ -790,4 +885,138 @@ oauth_introspect(struct http_request *req)
 	}
 	return (flow_run(req, introspect_steps, ORGO_NITEMS(introspect_steps),
 	    sizeof(struct token_ctx), FLOW_JSON));
+}
+
+/* ---- Device authorization (RFC 8628 section 3.1) -------------------- */
+
+static enum flow_result
+token_mode_device(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+
+	ctx->mode = TOKEN_DEVICE_AUTHORIZATION;
+	return (FLOW_NEXT);
+}
+
+/* After client authentication: may this app start one, for these scopes? */
+static enum flow_result
+device_authorization_check(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*scope;
+	char			 error[FORM_ERROR_MAX];
+
+	if (!ctx->device_grant)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "unauthorized_client", "this application may not use the "
+		    "device authorization grant: an administrator can allow "
+		    "it in the application's settings"));
+	if (form_field(&ctx->form, "scope", SCOPES_MAX_LEN, 0, &scope, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_request", error));
+
+	/* The same rule as the authorization endpoint's. */
+	if (scopes_parse(scope, strlen(scope), &ctx->scopes, error,
+	    sizeof(error)) == -1)
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_scope", error));
+	if (!scopes_subset(ctx->scopes, ctx->allowed | SCOPE_OPENID |
+	    SCOPE_OFFLINE_ACCESS))
+		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
+		    "invalid_scope", "scope asks for a scope this application "
+		    "may not request"));
+	(void)scopes_format(ctx->scopes, ctx->scope_text,
+	    sizeof(ctx->scope_text));
+
+	return (FLOW_NEXT);
+}
+
+/* A user code already in use leaves the insert without a row. */
+static const char	device_insert_sql[] =
+    "INSERT INTO device_authorizations (device_code_hash, user_code_hash,"
+    " client_id, scopes, poll_interval, expires_at) VALUES ($1, $2, $3, $4,"
+    " $5, now() + make_interval(secs => $6::int)) ON CONFLICT DO NOTHING"
+    " RETURNING id";
+
+static enum flow_result
+device_authorization_insert(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	const char		*params[6];
+	char			 device_hash[65], user_hash[65], client[32];
+	char			 interval[16], ttl[32];
+
+	if (util_token_new(ctx->device_code) == -1 ||
+	    device_user_code_new(ctx->user_code) == -1)
+		return (FLOW_DB_ERROR);
+	util_sha256_hex(ctx->device_code, UTIL_TOKEN_LEN, device_hash);
+	util_sha256_hex(ctx->user_code, DEVICE_USER_CODE_LEN, user_hash);
+	snprintf(client, sizeof(client), "%lld", ctx->client_pk);
+	snprintf(interval, sizeof(interval), "%d", DEVICE_POLL_INTERVAL);
+	snprintf(ttl, sizeof(ttl), "%ld", orgo_settings.device_code_ttl);
+
+	params[0] = device_hash;
+	params[1] = user_hash;
+	params[2] = client;
+	params[3] = ctx->scope_text;
+	params[4] = interval;
+	params[5] = ttl;
+	return (flow_query(req, f, device_insert_sql, 6, params));
+}
+
+static enum flow_result
+device_authorization_send(struct http_request *req, struct flow *f)
+{
+	struct token_ctx	*ctx = f->ctx;
+	char			 shown[DEVICE_USER_CODE_SHOWN_MAX];
+	char			 uri[1024], complete[1100];
+	json_t			*body;
+
+	if (flow_rows(f) != 1) {
+		if (++ctx->device_tries < DEVICE_INSERT_TRIES)
+			return (flow_jump(f, device_authorization_insert));
+		kore_log(LOG_ERR, "device: client %s: no free user code after "
+		    "%d tries", ctx->client_id, ctx->device_tries);
+		return (token_error(req, f, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "temporarily_unavailable", "no device authorization could "
+		    "be stored: try again"));
+	}
+
+	device_user_code_show(ctx->user_code, shown);
+	snprintf(uri, sizeof(uri), "%s/device", orgo_settings.issuer);
+	snprintf(complete, sizeof(complete), "%s?user_code=%s", uri, shown);
+	body = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}",
+	    "device_code", ctx->device_code, "user_code", shown,
+	    "verification_uri", uri, "verification_uri_complete", complete,
+	    "expires_in", (json_int_t)orgo_settings.device_code_ttl,
+	    "interval", (json_int_t)DEVICE_POLL_INTERVAL);
+
+	kore_log(LOG_INFO, "device: authorization started for client %s",
+	    ctx->client_id);
+	token_send(req, f, body);
+	util_wipe(ctx->device_code, sizeof(ctx->device_code));
+	util_wipe(ctx->user_code, sizeof(ctx->user_code));
+	return (FLOW_DONE);
+}
+
+static const flow_step	device_authorization_steps[] = {
+	token_mode_device, token_parse, token_client_query,
+	token_authenticate, device_authorization_insert,
+	device_authorization_send,
+};
+
+int
+oauth_device_authorization(struct http_request *req)
+{
+	if (req->method != HTTP_METHOD_POST) {
+		http_response_header(req, "allow", "POST");
+		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "invalid_request", "the device authorization endpoint "
+		    "accepts POST only");
+		return (KORE_RESULT_OK);
+	}
+	return (flow_run(req, device_authorization_steps,
+	    ORGO_NITEMS(device_authorization_steps), sizeof(struct token_ctx),
+	    FLOW_JSON));
 }

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "basic_auth.h"
 #include "flow.h"
 #include "form.h"
 #include "http_util.h"
@@ -104,12 +105,18 @@ userinfo_token(struct http_request *req, struct userinfo_ctx *ctx,
 	if (!in_header)
 		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED, NULL,
 		    "an access token is required"));
-	if (strncasecmp(header, "Bearer ", 7) != 0)
+	switch (bearer_token_parse(header, token)) {
+	case 0:
+		return (FLOW_NEXT);
+	case 1:
 		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_request", "the Authorization header must use the "
 		    "Bearer scheme"));
-	*token = header + 7;
-	return (FLOW_NEXT);
+	default:
+		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
+		    "invalid_token", "the bearer token is empty or not in "
+		    "the b64token syntax of RFC 6750 section 2.1"));
+	}
 }
 
 static const char	userinfo_sql[] =

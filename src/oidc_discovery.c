@@ -63,6 +63,8 @@ discovery_build(void)
 	ENDPOINT("revocation_endpoint", "/oauth/revoke");
 	ENDPOINT("introspection_endpoint", "/oauth/introspect");
 	ENDPOINT("end_session_endpoint", "/oauth/logout");
+	ENDPOINT("device_authorization_endpoint",
+	    "/oauth/device_authorization");
 	ENDPOINT("service_documentation", "/oauth/docs");
 #undef ENDPOINT
 
@@ -74,8 +76,9 @@ discovery_build(void)
 	json_object_set_new(doc, "response_modes_supported",
 	    json_pack("[s]", "query"));
 	json_object_set_new(doc, "grant_types_supported", json_pack(
-	    "[s, s, s]", "authorization_code", "refresh_token",
-	    "client_credentials"));
+	    "[s, s, s, s]", "authorization_code", "refresh_token",
+	    "client_credentials",
+	    "urn:ietf:params:oauth:grant-type:device_code"));
 	json_object_set_new(doc, "token_endpoint_auth_methods_supported",
 	    json_pack("[s, s, s]", "client_secret_basic",
 	    "client_secret_post", "none"));

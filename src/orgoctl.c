@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "ctl_app.h"
+#include "ctl_audit.h"
 #include "ctl_keys.h"
 #include "ctl_member.h"
 #include "migrate.h"
@@ -30,6 +31,8 @@ usage(void)
 	    "  app ...           register and manage OAuth applications "
 	    "(orgoctl app for help)\n"
 	    "  keys list|rotate  show or rotate the token signing keys\n"
+	    "  audit tail        print the last audit records, or follow new "
+	    "ones (orgoctl audit for help)\n"
 	    "  bootstrap-admin   create the first administrator if there is "
 	    "no member\n"
 	    "  version           print the version\n"
@@ -146,6 +149,8 @@ main(int argc, char **argv)
 		return (ctl_with_db(ctl_member, argc - 1, argv + 1));
 	if (strcmp(argv[1], "keys") == 0)
 		return (ctl_with_db(ctl_keys, argc - 1, argv + 1));
+	if (strcmp(argv[1], "audit") == 0)
+		return (ctl_with_db(ctl_audit_log, argc - 1, argv + 1));
 	if (strcmp(argv[1], "app") == 0)
 		return (ctl_with_db(ctl_app, argc - 1, argv + 1));
 	if (strcmp(argv[1], "bootstrap-admin") == 0)

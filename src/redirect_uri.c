@@ -2,7 +2,7 @@
  * Redirect URI rules. A redirect URI receives authorization codes, so a
  * loose rule lets an attacker collect them: no wildcards, no fragments
  * (RFC 6749 3.1.2), no plain http off the local machine, and matching
- * byte for byte.
+ * byte for byte except for the port of a loopback IP literal.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -86,6 +86,9 @@ static int	redirect_uri_check_path(const struct uri_parts *, char *,
 static int	redirect_uri_check_kind(const struct uri_parts *,
 		    enum uri_scheme_kind, size_t, char *, size_t);
 static int	redirect_uri_loopback(const struct uri_span *);
+static int	redirect_uri_loopback_literal(const struct uri_parts *);
+static int	redirect_uri_port_free(const struct uri_parts *,
+		    const struct uri_parts *);
 
 static enum uri_difference
 		redirect_uri_compare(const char *, size_t, const char *,
@@ -151,6 +154,39 @@ redirect_uri_equal(const char *registered, const char *requested)
 		return (0);
 
 	return (strcmp(registered, requested) == 0);
+}
+
+/*
+ * A native app's loopback listener gets a port from the system when it
+ * starts, so RFC 8252 7.3 has the port of a loopback IP literal match any
+ * port. Only IP literals qualify: "localhost" can resolve to another host
+ * or be taken by another program's listener (RFC 8252 8.3).
+ */
+int
+redirect_uri_matches(const char *registered, const char *requested)
+{
+	struct uri_parts	gu, ru;
+	size_t			glen, rlen;
+
+	if (redirect_uri_equal(registered, requested))
+		return (1);
+	if (registered == NULL || requested == NULL)
+		return (0);
+
+	glen = strnlen(registered, REDIRECT_URI_MAX + 1);
+	rlen = strnlen(requested, REDIRECT_URI_MAX + 1);
+	if (glen > REDIRECT_URI_MAX || rlen > REDIRECT_URI_MAX)
+		return (0);
+
+	uri_split(registered, glen, &gu);
+	uri_split(requested, rlen, &ru);
+	if (!redirect_uri_port_free(&gu, &ru))
+		return (0);
+
+	return (uri_span_equal(&ru.scheme, &gu.scheme) &&
+	    uri_span_equal(&ru.host, &gu.host) &&
+	    uri_span_equal(&ru.path, &gu.path) &&
+	    uri_span_equal(&ru.query, &gu.query));
 }
 
 void
@@ -655,6 +691,39 @@ redirect_uri_loopback(const struct uri_span *host)
 	return (0);
 }
 
+/* http on 127.0.0.1 or [::1], as registration accepts it. */
+static int
+redirect_uri_loopback_literal(const struct uri_parts *u)
+{
+	if (u->scheme.len != 4 || memcmp(u->scheme.data, "http", 4) != 0)
+		return (0);
+	if (!u->authority.present || u->userinfo.present ||
+	    u->fragment.present)
+		return (0);
+
+	return ((u->host.len == 9 && memcmp(u->host.data, "127.0.0.1",
+	    9) == 0) || (u->host.len == 5 && memcmp(u->host.data, "[::1]",
+	    5) == 0));
+}
+
+/*
+ * Return 1 when requested 'r' may use another port than registered 'g':
+ * 'g' is a loopback IP literal and 'r' has no user information, no
+ * fragment and either no port or a valid one. The other parts are left
+ * to the caller to compare.
+ */
+static int
+redirect_uri_port_free(const struct uri_parts *g, const struct uri_parts *r)
+{
+	if (!redirect_uri_loopback_literal(g))
+		return (0);
+	if (!r->authority.present || r->userinfo.present ||
+	    r->fragment.present)
+		return (0);
+
+	return (!r->port.present || uri_port_valid(&r->port));
+}
+
 /*
  * Return the one way in which 'r' differs from 'g', or URI_DIFF_MANY when
  * it differs in more than one part, or in a part that is not worth
@@ -688,7 +757,9 @@ redirect_uri_compare(const char *r, size_t rlen, const char *g, size_t glen)
 		count++;
 		difference = URI_DIFF_HOST;
 	}
-	if (!uri_span_equal(&ru.port, &gu.port)) {
+	/* A loopback port is no difference (RFC 8252 7.3). */
+	if (!uri_span_equal(&ru.port, &gu.port) &&
+	    !redirect_uri_port_free(&gu, &ru)) {
 		count++;
 		difference = URI_DIFF_PORT;
 	}
@@ -705,6 +776,8 @@ redirect_uri_compare(const char *r, size_t rlen, const char *g, size_t glen)
 		difference = URI_DIFF_FRAGMENT;
 	}
 
+	if (count == 0)
+		return (URI_DIFF_NONE);
 	return (count == 1 ? difference : URI_DIFF_MANY);
 }
 

@@ -42,6 +42,9 @@ static const struct setting setting_table[] = {
 	    FIELD(access_token_ttl), "access token lifetime, seconds" },
 	{ "ORGO_CODE_TTL", SETTING_SECONDS, "60", 10, 600,
 	    FIELD(code_ttl), "authorization code lifetime, seconds" },
+	{ "ORGO_DEVICE_CODE_TTL", SETTING_SECONDS, "600", 60, 1800,
+	    FIELD(device_code_ttl), "device code and user code lifetime, "
+	    "seconds" },
 	{ "ORGO_REFRESH_TOKEN_TTL", SETTING_SECONDS, "2592000", 300, 31536000,
 	    FIELD(refresh_token_ttl), "refresh token absolute lifetime, seconds" },
 	{ "ORGO_REFRESH_TOKEN_IDLE", SETTING_SECONDS, "604800", 300, 31536000,

@@ -14,6 +14,7 @@ struct settings {
 	char		*master_key_file;
 	long		 access_token_ttl;	/* seconds */
 	long		 code_ttl;
+	long		 device_code_ttl;	/* device authorization */
 	long		 refresh_token_ttl;
 	long		 refresh_token_idle;
 	long		 session_idle;

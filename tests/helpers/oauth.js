@@ -17,14 +17,16 @@ export function pkcePair() {
 }
 
 // Registers an application through orgoctl and returns its JSON
-// (client_id, and client_secret for confidential applications).
+// (client_id, and client_secret for confidential applications). 'grants'
+// lists optional grants to allow, such as 'device_code'.
 export function addApp(server, { name = 'Wiki', description, redirectUris = ['https://wiki.example.org/cb'],
-  scopes = ['profile', 'email', 'groups', 'roles'], isPublic = false } = {}) {
+  scopes = ['profile', 'email', 'groups', 'roles'], isPublic = false, grants = [] } = {}) {
   const args = ['app', 'add', '--name', name];
   if (description !== undefined) args.push('--description', description);
   for (const uri of redirectUris) args.push('--redirect-uri', uri);
   for (const scope of scopes) args.push('--scope', scope);
   if (isPublic) args.push('--public');
+  for (const grant of grants) args.push('--grant', grant);
   args.push('--json');
   return { ...JSON.parse(orgoctl(server, args)), redirectUris };
 }

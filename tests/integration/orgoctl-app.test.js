@@ -188,12 +188,12 @@ describe('app list and show', () => {
       {
         client_id: first.client_id, name: 'First', client_type: 'confidential',
         redirect_uris: ['https://first.example.com/cb'], allowed_scopes: 'openid', description: 'One',
-        last_used_at: null,
+        last_used_at: null, allowed_device_grant: false,
       },
       {
         client_id: second.client_id, name: 'Second', client_type: 'public',
         redirect_uris: ['com.example.second:/cb'], allowed_scopes: 'openid roles', description: '',
-        last_used_at: null,
+        last_used_at: null, allowed_device_grant: false,
       },
     ]);
     assert.equal(res.stdout.includes('secret'), false, 'no secret or hash is listed');
@@ -226,6 +226,7 @@ describe('app list and show', () => {
       allowed_scopes: 'openid profile',
       description: '',
       last_used_at: '2026-01-02T03:04:05Z',
+      allowed_device_grant: false,
     });
   });
 

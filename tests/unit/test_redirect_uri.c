@@ -259,6 +259,148 @@ equal_is_byte_for_byte(void **state)
 	assert_false(redirect_uri_equal("https://app.example.com/cb", NULL));
 }
 
+static const struct {
+	const char	*registered;
+	const char	*requested;
+	int		 expected;
+} loopback_cases[] = {
+	/* Any port, or none, on an IP loopback literal (RFC 8252 7.3). */
+	{ "http://127.0.0.1/callback", "http://127.0.0.1/callback", 1 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:51004/callback", 1 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:1/callback", 1 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:65535/callback", 1 },
+	{ "http://127.0.0.1:3000/callback", "http://127.0.0.1:4000/callback",
+	    1 },
+	{ "http://127.0.0.1:3000/callback", "http://127.0.0.1/callback", 1 },
+	{ "http://[::1]/callback", "http://[::1]:8080/callback", 1 },
+	{ "http://[::1]:8080/cb?mode=cli", "http://[::1]:9090/cb?mode=cli", 1 },
+	{ "http://127.0.0.1", "http://127.0.0.1:8080", 1 },
+
+	/* The port must be a valid port. */
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:0/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:65536/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:08080/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:80a/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:-1/callback", 0 },
+
+	/* Everything else still compares byte for byte. */
+	{ "http://127.0.0.1/callback", "http://127.0.0.1.evil.example/callback",
+	    0 },
+	{ "http://127.0.0.1/callback",
+	    "http://127.0.0.1.evil.example:8080/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1@evil.example/callback",
+	    0 },
+	{ "http://127.0.0.1/callback",
+	    "http://127.0.0.1:8080@evil.example/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://user@127.0.0.1:8080/callback",
+	    0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080/other", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080/callback/", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080/Callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080/callback?x=1",
+	    0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080/callback?", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080/callback#x", 0 },
+	{ "http://127.0.0.1/cb?mode=cli", "http://127.0.0.1:8080/cb", 0 },
+	{ "http://127.0.0.1/cb?mode=cli", "http://127.0.0.1:8080/cb?mode=gui",
+	    0 },
+	{ "http://127.0.0.1/callback", "https://127.0.0.1:8080/callback", 0 },
+	{ "http://127.0.0.1/callback", "HTTP://127.0.0.1:8080/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.2:8080/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://[::1]:8080/callback", 0 },
+	{ "http://[::1]/callback", "http://127.0.0.1:8080/callback", 0 },
+	{ "http://127.0.0.1/callback", "http://127.0.0.1:8080\\callback", 0 },
+	{ "http://127.0.0.1/callback", "http:127.0.0.1:8080/callback", 0 },
+	{ "http://127.0.0.1/callback", "", 0 },
+
+	/* localhost and https hosts get no port exception. */
+	{ "http://localhost/callback", "http://localhost:8080/callback", 0 },
+	{ "http://localhost:3000/callback", "http://localhost:3001/callback",
+	    0 },
+	{ "http://localhost:3000/callback", "http://localhost:3000/callback",
+	    1 },
+	{ "https://127.0.0.1/callback", "https://127.0.0.1:8443/callback", 0 },
+	{ "https://app.example.com/cb", "https://app.example.com:8443/cb", 0 },
+	{ "com.example.app:/callback", "com.example.app:/callback", 1 },
+	{ "com.example.app:/callback", "com.example.app:/callback?x=1", 0 },
+};
+
+static void
+matches_loopback_any_port(void **state)
+{
+	size_t	i;
+	int	rc;
+
+	(void)state;
+	for (i = 0; i < sizeof(loopback_cases) / sizeof(loopback_cases[0]);
+	    i++) {
+		rc = redirect_uri_matches(loopback_cases[i].registered,
+		    loopback_cases[i].requested);
+		if (rc != loopback_cases[i].expected)
+			print_message("registered %s, requested %s: got %d\n",
+			    loopback_cases[i].registered,
+			    loopback_cases[i].requested, rc);
+		assert_int_equal(rc, loopback_cases[i].expected);
+	}
+}
+
+static void
+matches_null_and_long(void **state)
+{
+	char	*requested;
+
+	(void)state;
+	assert_false(redirect_uri_matches(NULL, "http://127.0.0.1/cb"));
+	assert_false(redirect_uri_matches("http://127.0.0.1/cb", NULL));
+
+	/* A request over REDIRECT_URI_MAX bytes never matches a loopback. */
+	assert_non_null(requested = malloc(REDIRECT_URI_MAX + 2));
+	memset(requested, 'a', REDIRECT_URI_MAX + 1);
+	memcpy(requested, "http://127.0.0.1:1/", 19);
+	requested[REDIRECT_URI_MAX + 1] = '\0';
+	assert_false(redirect_uri_matches("http://127.0.0.1/", requested));
+	free(requested);
+}
+
+static void
+explain_loopback_ignores_port(void **state)
+{
+	const char	*list[] = { "http://127.0.0.1/callback",
+	    "http://localhost/callback" };
+	char		 out[REDIRECT_URI_EXPLAIN_MAX];
+
+	(void)state;
+	/* The path is the one difference once the free port is set aside. */
+	redirect_uri_explain_mismatch("http://127.0.0.1:53682/other", list, 2,
+	    out, sizeof(out));
+	assert_string_equal(out, "redirect_uri has a different path from the "
+	    "registered redirect URI \"http://127.0.0.1/callback\"");
+
+	redirect_uri_explain_mismatch("http://127.0.0.1:53682/callback?x=1",
+	    list, 2, out, sizeof(out));
+	assert_string_equal(out, "redirect_uri has a query string but the "
+	    "registered redirect URI \"http://127.0.0.1/callback\" has none");
+
+	/* localhost has no free port, so the port is explained. */
+	redirect_uri_explain_mismatch("http://localhost:53682/callback", list,
+	    2, out, sizeof(out));
+	assert_string_equal(out, "redirect_uri uses port 53682 but the "
+	    "registered redirect URI \"http://localhost/callback\" has no "
+	    "port");
+
+	/* A port that is not valid is a difference even on 127.0.0.1. */
+	redirect_uri_explain_mismatch("http://127.0.0.1:0/callback", list, 1,
+	    out, sizeof(out));
+	assert_string_equal(out, "redirect_uri uses port 0 but the registered "
+	    "redirect URI \"http://127.0.0.1/callback\" has no port");
+
+	redirect_uri_explain_mismatch("http://127.0.0.1:53682/callback", list,
+	    1, out, sizeof(out));
+	assert_string_equal(out, "redirect_uri matches the registered "
+	    "redirect URI \"http://127.0.0.1/callback\"");
+}
+
 static void
 explain_trailing_slash(void **state)
 {
@@ -534,6 +676,9 @@ main(void)
 		cmocka_unit_test(validate_length_limit),
 		cmocka_unit_test(validate_message_truncated),
 		cmocka_unit_test(equal_is_byte_for_byte),
+		cmocka_unit_test(matches_loopback_any_port),
+		cmocka_unit_test(matches_null_and_long),
+		cmocka_unit_test(explain_loopback_ignores_port),
 		cmocka_unit_test(explain_trailing_slash),
 		cmocka_unit_test(explain_missing_slash),
 		cmocka_unit_test(explain_scheme),

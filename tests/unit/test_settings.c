@@ -73,6 +73,36 @@ seconds_out_of_range(void **state)
 }
 
 static void
+device_code_ttl_range(void **state)
+{
+	struct settings	s;
+	char		error[SETTINGS_ERROR_MAX];
+
+	(void)state;
+	assert_int_equal(settings_load(&s, env_lookup, error,
+	    sizeof(error)), 0);
+	assert_int_equal(s.device_code_ttl, 600);
+	settings_free(&s);
+
+	env_set("ORGO_DEVICE_CODE_TTL", "60");
+	assert_int_equal(settings_load(&s, env_lookup, error,
+	    sizeof(error)), 0);
+	assert_int_equal(s.device_code_ttl, 60);
+	settings_free(&s);
+
+	env_values[env_count - 1] = "1801";
+	assert_int_equal(settings_load(&s, env_lookup, error,
+	    sizeof(error)), -1);
+	assert_string_equal(error, "ORGO_DEVICE_CODE_TTL: invalid value "
+	    "'1801', expected an integer from 60 to 1800 (seconds)");
+
+	env_values[env_count - 1] = "59";
+	assert_int_equal(settings_load(&s, env_lookup, error,
+	    sizeof(error)), -1);
+	assert_non_null(strstr(error, "ORGO_DEVICE_CODE_TTL"));
+}
+
+static void
 seconds_trailing_garbage(void **state)
 {
 	struct settings	s;
@@ -145,6 +175,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(defaults_apply, env_reset),
 		cmocka_unit_test_setup(seconds_out_of_range, env_reset),
+		cmocka_unit_test_setup(device_code_ttl_range, env_reset),
 		cmocka_unit_test_setup(seconds_trailing_garbage, env_reset),
 		cmocka_unit_test_setup(issuer_rules, env_reset),
 		cmocka_unit_test_setup(database_required, env_reset),
