@@ -601,7 +601,7 @@ oauth_authorize(struct http_request *req)
 static const char	authz_load_sql[] =
     "SELECT r.client_id, r.redirect_uri, r.redirect_uri_given, r.scopes,"
     " r.state, r.nonce, r.code_challenge, r.force_login, r.force_consent,"
-    " extract(epoch FROM r.created_at)::bigint, c.name, c.description,"
+    " floor(extract(epoch FROM r.created_at))::bigint, c.name, c.description,"
     " co.scopes, r.handle_hash FROM authorization_requests r"
     " JOIN clients c ON c.id = r.client_id LEFT JOIN consents co ON"
     " co.client_id = r.client_id AND co.member_id = $2"
@@ -613,7 +613,7 @@ static const char	authz_take_sql[] =
     " $1 AND expires_at > now() RETURNING *)"
     " SELECT r.client_id, r.redirect_uri, r.redirect_uri_given, r.scopes,"
     " r.state, r.nonce, r.code_challenge, r.force_login, r.force_consent,"
-    " extract(epoch FROM r.created_at)::bigint, c.name, c.description,"
+    " floor(extract(epoch FROM r.created_at))::bigint, c.name, c.description,"
     " co.scopes, r.handle_hash FROM taken r JOIN clients c ON c.id ="
     " r.client_id LEFT JOIN consents co ON co.client_id = r.client_id AND"
     " co.member_id = $2";

@@ -107,7 +107,7 @@ token_error(struct http_request *req, struct flow *f, int status,
 	return (token_error_send(req, f, status, error, description));
 }
 
-/* Send an error without logging it: for answers a device polls for. */
+/* Send an error without logging it, for the responses of routine polls. */
 static enum flow_result
 token_error_send(struct http_request *req, struct flow *f, int status,
     const char *error, const char *description)
@@ -336,11 +336,11 @@ token_code(struct http_request *req, struct flow *f)
 
 	/*
 	 * Every code grant gets a refresh token, whether or not the app
-	 * asked for offline_access: RFC 6749 section 1.5 leaves that to the
-	 * server, and these tokens are bounded (rotated on each use, ended
-	 * by ORGO_REFRESH_TOKEN_IDLE and ORGO_REFRESH_TOKEN_TTL, revoked when
-	 * the member withdraws consent). offline_access is accepted and
-	 * shown on the consent page, but changes nothing here.
+	 * requested offline_access, because RFC 6749 section 1.5 leaves that
+	 * to the server. These tokens are bounded: rotated on each use,
+	 * ended by ORGO_REFRESH_TOKEN_IDLE and ORGO_REFRESH_TOKEN_TTL, and
+	 * revoked when the member withdraws consent. offline_access is
+	 * accepted and shown on the consent page, but changes nothing here.
 	 */
 	if (util_token_new(ctx->refresh) == -1 ||
 	    util_token_new(ctx->grant_key) == -1)
@@ -507,12 +507,12 @@ token_client_credentials(struct http_request *req, struct flow *f)
 	return (FLOW_DONE);
 }
 
-/* The RFC 8628 section 3.5 answers of oauth_redeem_device_code(). */
+/* The RFC 8628 section 3.5 errors that oauth_redeem_device_code() returns. */
 static const struct {
 	const char	*error;
 	const char	*description;
-	int		 logged;	/* 0 for the answers of every poll */
-} token_device_answers[] = {
+	int		 logged;	/* 0 for routine polls */
+} token_device_errors[] = {
 	{ "authorization_pending", "the member has not approved or denied "
 	    "the request yet", 0 },
 	{ "slow_down", "token requests came faster than the interval: wait "
@@ -524,7 +524,7 @@ static const struct {
 
 /*
  * Read the row of oauth_redeem_code(), oauth_refresh() or
- * oauth_redeem_device_code() and answer.
+ * oauth_redeem_device_code() and send the tokens or the error.
  */
 static enum flow_result
 token_issue(struct http_request *req, struct flow *f)
@@ -541,15 +541,15 @@ token_issue(struct http_request *req, struct flow *f)
 	if (flow_rows(f) != 1)
 		return (FLOW_DB_ERROR);
 	status = flow_value(f, 0, 0);
-	for (i = 0; i < ORGO_NITEMS(token_device_answers); i++) {
-		if (strcmp(status, token_device_answers[i].error) != 0)
+	for (i = 0; i < ORGO_NITEMS(token_device_errors); i++) {
+		if (strcmp(status, token_device_errors[i].error) != 0)
 			continue;
-		if (!token_device_answers[i].logged)
+		if (!token_device_errors[i].logged)
 			return (token_error_send(req, f,
 			    HTTP_STATUS_BAD_REQUEST, status,
-			    token_device_answers[i].description));
+			    token_device_errors[i].description));
 		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST, status,
-		    token_device_answers[i].description));
+		    token_device_errors[i].description));
 	}
 	if (strcmp(status, "invalid_scope") == 0)
 		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
@@ -769,8 +769,8 @@ static const char	introspect_refresh_sql[] =
     "SELECT r.used_at IS NULL AND r.expires_at > now() AND g.revoked_at IS"
     " NULL AND g.refresh_expires_at > now() AND m.status = 'active',"
     " m.subject, r.scopes, c.client_id,"
-    " extract(epoch FROM least(r.expires_at, g.refresh_expires_at))::bigint,"
-    " extract(epoch FROM r.created_at)::bigint"
+    " floor(extract(epoch FROM least(r.expires_at, g.refresh_expires_at)))::bigint,"
+    " floor(extract(epoch FROM r.created_at))::bigint"
     " FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id"
     " JOIN clients c ON c.id = g.client_id JOIN members m ON m.id ="
     " g.member_id WHERE r.token_hash = $1 AND g.client_id = $2";

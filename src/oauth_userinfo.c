@@ -121,7 +121,7 @@ userinfo_token(struct http_request *req, struct userinfo_ctx *ctx,
 
 static const char	userinfo_sql[] =
     "SELECT m.subject, m.name, m.picture,"
-    " extract(epoch FROM m.updated_at)::bigint, m.email, m.email_verified,"
+    " floor(extract(epoch FROM m.updated_at))::bigint, m.email, m.email_verified,"
     " COALESCE((SELECT json_agg(gr.name ORDER BY gr.name) FROM member_groups"
     " mg JOIN groups gr ON gr.id = mg.group_id WHERE mg.member_id = m.id),"
     " '[]'), COALESCE((SELECT json_agg(r.name ORDER BY r.name) FROM"

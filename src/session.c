@@ -13,7 +13,7 @@ static const char	session_load_sql[] =
     "WHERE s.id_hash = $1 AND m.id = s.member_id AND m.status = 'active' "
     "AND s.expires_at > now() AND s.last_seen_at + s.idle_timeout > now() "
     "RETURNING m.id, m.subject, m.email, m.name, s.csrf_token, "
-    "extract(epoch FROM s.auth_time)::bigint, "
+    "floor(extract(epoch FROM s.auth_time))::bigint, "
     "EXISTS (SELECT 1 FROM member_roles mr JOIN roles r ON r.id = mr.role_id "
     "WHERE mr.member_id = m.id AND r.name = 'ADMIN_TENANT')";
 

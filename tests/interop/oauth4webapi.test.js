@@ -1,8 +1,9 @@
 // Interop with oauth4webapi 3 as a public client (PKCE, no secret) with
-// its strict checks: the discovered issuer, the RFC 9207 iss parameter in
-// the authorization response, the ID token's claims, nonce and RS256
-// signature, the RFC 9068 access token, userinfo per scope, refresh,
-// revocation, and the errors the server must return to a public client.
+// its strict checks on. They cover the discovered issuer, the RFC 9207 iss
+// parameter in the authorization response, and the ID token's claims,
+// nonce and RS256 signature. The test also checks the RFC 9068 access
+// token, userinfo per scope, refresh, revocation, and the errors the
+// server must return to a public client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oauth from 'oauth4webapi';
@@ -31,7 +32,7 @@ const requestOptions = () => ({ signal: () => AbortSignal.timeout(REQUEST_TIMEOU
 
 /*
  * Follows an authorization URL the way a browser would: signs in when sent
- * to the sign-in page and answers the consent page when shown. Returns the
+ * to the sign-in page and submits the consent form when shown. Returns the
  * redirect back to the application and the steps taken.
  */
 async function followAuthorization(authorizationUrl, { decision = 'allow' } = {}) {

@@ -1,8 +1,8 @@
-// Interop with oidc-client-ts 3 in headless Chromium: a single-page app
+// Interop with oidc-client-ts 3 in headless Chromium. A single-page app
 // served by the test on 127.0.0.1 signs in with the code flow and PKCE as
-// a public client, reads userinfo through CORS, renews with the refresh
-// token and signs out with RP-initiated logout. The test fills the real
-// sign-in form and clicks Allow on the real consent page.
+// a public client and reads userinfo through CORS. It then renews with the
+// refresh token and signs out with RP-initiated logout. The test fills the
+// real sign-in form and clicks Allow on the real consent page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -43,7 +43,7 @@ const htmlPage = (title) => `<!doctype html>
 </html>
 `;
 
-// The app: settings come from /settings.json, which holds no secret
+// The app: settings come from /settings.json, which contains no secret
 // because the app is public. #status shows the outcome of each step.
 const APP_JS = `
 const settings = await (await fetch('/settings.json', { signal: AbortSignal.timeout(10000) })).json();
@@ -142,7 +142,7 @@ const tokenForms = [];
 const userinfoOrigins = [];
 const pagesSeen = [];
 // Every body of the app's own files that the SPA server sent, to prove
-// none holds a secret. The library bundle is left out: it names
+// none contains a secret. The library bundle is left out: it names
 // client_secret because it supports confidential clients too.
 const servedBodies = [];
 
@@ -247,7 +247,8 @@ before(async () => {
   browserPage.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
   browserPage.on('pageerror', (error) => pageErrors.push(`${browserPage.url()}: ${error.message}`));
 
-  // Record what the SPA sends to the server and how CORS answers.
+  // Record what the SPA sends to the server and the CORS header of each
+  // userinfo response.
   browserPage.on('request', (request) => {
     const url = request.url();
     if (url.startsWith(`${server.url}/oauth/authorize?`)) authorizeUrls.push(new URL(url));
@@ -343,7 +344,7 @@ test('SPA reads userinfo through CORS', { timeout: TEST_TIMEOUT_MS }, async () =
 });
 
 test('other origin cannot read userinfo', { timeout: TEST_TIMEOUT_MS }, async () => {
-  // The same page from an origin that no application registered.
+  // A page on an origin that no application registered.
   otherOrigin = await new Promise((resolve, reject) => {
     const s = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Other</title>');
@@ -414,12 +415,12 @@ test('SPA signs out at the server', { timeout: TEST_TIMEOUT_MS }, async () => {
   );
   assert.equal(sessions.rows[0].n, 0);
 
-  // Signing in again asks for the password.
+  // Signing in again requires the password.
   await browserPage.locator('#sign-in').click();
   await waitForPage(browserPage, `${server.url}/login?**`);
 });
 
-test('SPA never holds a client secret', { timeout: TEST_TIMEOUT_MS }, () => {
+test('SPA contains no client secret', { timeout: TEST_TIMEOUT_MS }, () => {
   assert.ok(servedBodies.length >= 3, 'the app files were served');
   assert.ok(pagesSeen.length >= 6, 'pages were recorded');
   for (const text of [...servedBodies, ...pagesSeen]) {

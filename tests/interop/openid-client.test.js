@@ -1,8 +1,9 @@
-// Interop with openid-client 6 as a confidential relying party: discovery,
-// the authorization code flow with PKCE (sign-in and consent driven over
-// HTTP), ID token validation including its signature, userinfo per scope,
-// refresh token rotation, revocation, introspection, client_credentials
-// and RP-initiated logout. Every claim set is compared exactly.
+// Interop with openid-client 6 as a confidential relying party. Covers
+// discovery, the authorization code flow with PKCE (sign-in and consent
+// driven over HTTP), ID token validation including its signature, and
+// userinfo per scope. Also refresh token rotation, revocation,
+// introspection, client_credentials and RP-initiated logout. Every claim
+// set is compared exactly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
@@ -50,7 +51,7 @@ function discover(clientAuth) {
 
 /*
  * Follows an authorization URL the way a browser would: signs in on the
- * sign-in page when sent there and answers the consent page when shown.
+ * sign-in page when sent there and submits the consent form when shown.
  * Returns the redirect back to the application as a URL and the steps
  * taken ('login', 'consent').
  */
@@ -178,8 +179,9 @@ test('code flow with PKCE signs in a confidential app', { timeout: TEST_TIMEOUT_
   assert.equal(claims.nonce, nonce);
   assert.equal(claims.at_hash, atHash(tokens.access_token));
   assert.equal(claims.exp - claims.iat, ACCESS_TOKEN_TTL);
-  // NOTE: fails for about half of all sign-ins while src/session.c rounds
-  // the session's auth_time to the nearest second instead of flooring it.
+  // NOTE: fails when the sign-in falls in the second half of a second,
+  // because src/session.c rounds the session's auth_time to the nearest
+  // second (a numeric-to-bigint cast) instead of flooring it.
   assert.ok(claims.auth_time <= claims.iat, `auth_time ${claims.auth_time} is after iat ${claims.iat}`);
   assert.deepEqual(decodeJwt(tokens.id_token).header.alg, 'RS256');
 });
@@ -238,7 +240,10 @@ test('introspection describes both tokens', { timeout: TEST_TIMEOUT_MS }, async 
   const refreshInfo = await client.tokenIntrospection(config, firstTokens.refresh_token, {
     token_type_hint: 'refresh_token',
   });
+  assert.deepEqual(Object.keys(refreshInfo).sort(),
+    ['active', 'client_id', 'exp', 'iat', 'iss', 'scope', 'sub', 'token_type']);
   assert.equal(refreshInfo.active, true);
+  assert.equal(refreshInfo.token_type, 'refresh_token');
   assert.equal(refreshInfo.sub, memberRow.subject);
   assert.equal(refreshInfo.client_id, wiki.client_id);
   assert.equal(refreshInfo.iss, server.url);
@@ -449,7 +454,8 @@ test('RP-initiated logout returns to the registered URI', { timeout: TEST_TIMEOU
   assert.equal(back.origin + back.pathname, WIKI_SIGNED_OUT);
   assert.equal(back.searchParams.get('state'), state);
 
-  // The session is gone: the next authorization request asks for a sign-in.
+  // The session is gone, so the next authorization request redirects to
+  // the sign-in page.
   const again = await agent.get(client.buildAuthorizationUrl(config, {
     redirect_uri: WIKI_CALLBACK, scope: 'openid',
     code_challenge: await client.calculatePKCECodeChallenge(client.randomPKCECodeVerifier()),
