@@ -6,11 +6,30 @@
  */
 #include "db.h"
 
+/* Forget the rows of the previous query. */
+static void
+db_result_drop(struct db_query *q)
+{
+	if (q->result != NULL) {
+		PQclear(q->result);
+		q->result = NULL;
+	}
+	q->has_rows = 0;
+	q->rows = 0;
+}
+
+/*
+ * The rows of the previous query stay readable until this query is sent:
+ * 'values' may point into them, and a step that is queued for a connection
+ * runs again later and reads them again. libpq copies the parameters when
+ * it sends the query.
+ */
 enum db_status
 db_start(struct http_request *req, struct db_query *q, const char *sql,
     int count, const char **values)
 {
 	int		lengths[DB_PARAMS_MAX], formats[DB_PARAMS_MAX], i;
+	int		sent;
 
 	if (count > DB_PARAMS_MAX)
 		fatal("db_start: %d parameters, at most %d", count,
@@ -18,22 +37,16 @@ db_start(struct http_request *req, struct db_query *q, const char *sql,
 
 	if (q->started)
 		kore_pgsql_cleanup(&q->pgsql);
-	if (q->result != NULL) {
-		PQclear(q->result);
-		q->result = NULL;
-	}
-
 	kore_pgsql_init(&q->pgsql);
 	kore_pgsql_bind_request(&q->pgsql, req);
 	q->started = 1;
-	q->has_rows = 0;
-	q->rows = 0;
 
 	if (!kore_pgsql_setup(&q->pgsql, DB_NAME, KORE_PGSQL_ASYNC)) {
 		if (q->pgsql.state == KORE_PGSQL_STATE_INIT)
 			return (DB_QUEUED);
 		kore_log(LOG_ERR, "db: connection failed: %s",
 		    q->pgsql.error ? q->pgsql.error : "unknown error");
+		db_result_drop(q);
 		return (DB_FAILED);
 	}
 
@@ -42,8 +55,10 @@ db_start(struct http_request *req, struct db_query *q, const char *sql,
 		formats[i] = 0;
 	}
 
-	if (!kore_pgsql_query_param_fields(&q->pgsql, sql, 0, count,
-	    values, lengths, formats)) {
+	sent = kore_pgsql_query_param_fields(&q->pgsql, sql, 0, count,
+	    values, lengths, formats);
+	db_result_drop(q);
+	if (!sent) {
 		kore_log(LOG_ERR, "db: query failed to start: %s",
 		    q->pgsql.error ? q->pgsql.error : "unknown error");
 		return (DB_FAILED);
