@@ -119,6 +119,44 @@ export function treeDetail(pid) {
   }).filter(Boolean);
 }
 
+// utime + stime of every process, in clock ticks, by pid.
+function cpuTicks() {
+  const ticks = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch { /* the process ended */ }
+  }
+  return ticks;
+}
+
+/*
+ * CPU used by processes outside the run (other users of the machine)
+ * between start() and stop(), in cores: 1.0 is one core busy all along.
+ * 'ownPids' returns the pids that belong to the run when called. A process
+ * that started and ended in between is not seen.
+ */
+export function foreignCpu(ownPids) {
+  const before = cpuTicks();
+  const t0 = performance.now();
+  return {
+    stop() {
+      const after = cpuTicks();
+      const own = new Set(ownPids());
+      let ticks = 0;
+      for (const [pid, t] of after) {
+        if (own.has(pid)) continue;
+        ticks += t - (before.get(pid) ?? 0);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      return ticks / 100 / seconds;
+    },
+  };
+}
+
 // Sample the peak of several trees every 'everyMs' until stop() is called.
 export function memorySampler(trees, everyMs = 250) {
   const peak = Object.fromEntries(Object.keys(trees).map((k) => [k, { rss: 0, pss: 0 }]));

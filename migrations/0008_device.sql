@@ -113,6 +113,6 @@ BEGIN
 	UPDATE clients SET last_used_at = now() WHERE id = d.client_id;
 
 	RETURN QUERY SELECT 'ok'::text, m.subject, d.scopes, NULL::text,
-	    extract(epoch FROM d.auth_time)::bigint, g.grant_key;
+	    floor(extract(epoch FROM d.auth_time))::bigint, g.grant_key;
 END;
 $$;

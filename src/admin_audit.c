@@ -1,7 +1,8 @@
 /*
  * Settings → Audit log: the records of audit_log, newest first, 50 a
  * page, filtered by action, actor email, target prefix and a range of UTC
- * dates. Administrators only (role ADMIN_TENANT); the page only reads.
+ * dates. Only administrators (role ADMIN_TENANT) see it, and it never
+ * writes.
  *
  * Pages are keyset pages on (at, id): "before" names the id of the oldest
  * record shown and "after" the newest, so a page stays correct while new
@@ -39,7 +40,7 @@ enum audit_direction {
 	AUDIT_NEWER,		/* records newer than 'after' */
 };
 
-/* The validated filters; "" is a filter not given. */
+/* The validated filters, where "" means the filter was not given. */
 struct audit_filter {
 	const char	*action;
 	char		*actor;			/* trimmed, kore_malloc'd */
@@ -56,18 +57,18 @@ struct audit_ctx {
 	int			 form_loaded;
 	struct audit_filter	 filter;
 	enum audit_direction	 direction;
-	char			*actions;	/* present actions, one a line */
+	char			*actions;	/* actions in the log, one a line */
 };
 
 /*
  * Plain words and the outcome of each action the server and orgoctl
- * write. 'nobody' names the actor of a record without a member.
+ * write. 'no_member' is the actor shown for a record without a member.
  */
 struct audit_action {
 	const char	*name;
 	const char	*words;
 	const char	*outcome;
-	const char	*nobody;
+	const char	*no_member;
 };
 
 static const struct audit_action	audit_actions[] = {
@@ -324,8 +325,8 @@ static const char	audit_actions_sql[] =
 /*
  * The columns of a record and the filters. $1 action, $2 email_key of
  * the actor, $3 target prefix, $4 and $5 the first and last UTC date,
- * $6 the id of the record the page starts after; NULL for each one not
- * given. The target member's email is shown next to "member:<id>".
+ * $6 the id of the record the page starts after. Each one is NULL when
+ * not given. The target member's email is shown next to "member:<id>".
  */
 #define AUDIT_SELECT							\
     "SELECT a.id, to_char(a.at AT TIME ZONE 'UTC',"			\
@@ -343,7 +344,7 @@ static const char	audit_actions_sql[] =
     " AND ($5::date IS NULL OR a.at <"					\
     " (($5::date + 1)::timestamp AT TIME ZONE 'UTC'))"
 
-/* One row more than a page tells whether another page follows. */
+/* Reading one row more than a page shows whether another page follows. */
 static const char	audit_older_sql[] =
     AUDIT_SELECT
     " AND ($6::bigint IS NULL OR (a.at, a.id) <"
@@ -393,7 +394,11 @@ audit_param(const char *value)
 	return (value != NULL && value[0] != '\0' ? value : NULL);
 }
 
-/* Keep the actions (once: this step runs again for a first page). */
+/*
+ * Copy the action names once, because this step runs again when every
+ * database connection was busy and when a newer page falls back to the
+ * first page.
+ */
 static void
 audit_actions_copy(struct flow *f)
 {
@@ -459,7 +464,7 @@ audit_put_escaped(struct html_buf *out, const char *s)
 	return (html_buf_append_escaped(out, s, strlen(s)));
 }
 
-/* The actor: a member's name and email, orgoctl, or the action's nobody. */
+/* Write the actor cell: a member's name and email, orgoctl, or no_member. */
 static int
 audit_actor_cell(struct html_buf *out, struct flow *f, int row,
     const json_t *details, const struct audit_action *action)
@@ -480,13 +485,15 @@ audit_actor_cell(struct html_buf *out, struct flow *f, int row,
 	if (via != NULL && strcmp(via, "orgoctl") == 0)
 		return (audit_put(out, "<td class=\"muted\">orgoctl</td>"));
 	return (audit_put(out, "<td class=\"muted\">") == -1 ||
-	    audit_put(out, action != NULL ? action->nobody : "system") == -1 ||
+	    audit_put(out, action != NULL ? action->no_member : "system") ==
+	    -1 ||
 	    audit_put(out, "</td>") == -1 ? -1 : 0);
 }
 
 /*
- * The outcome carried by the action name. A failed sign-in that set a
- * lock says so, because the next attempts are rejected until it ends.
+ * Write the outcome that the action name carries. A failed sign-in that
+ * set a lock is shown as locked, because the next attempts are rejected
+ * until the lock ends.
  */
 static int
 audit_outcome_cell(struct html_buf *out, const char *name,
@@ -704,12 +711,12 @@ audit_send(struct http_request *req, struct flow *f,
 }
 
 static void
-audit_summary(const struct audit_ctx *ctx, int shown, char *out,
+audit_summary(const struct audit_ctx *ctx, int page_rows, char *out,
     size_t out_len)
 {
-	if (shown > 0)
+	if (page_rows > 0)
 		snprintf(out, out_len, "%d %s on this page, newest first.",
-		    shown, shown == 1 ? "record" : "records");
+		    page_rows, page_rows == 1 ? "record" : "records");
 	else if (ctx->direction != AUDIT_FIRST)
 		snprintf(out, out_len, "There are no records on this page.");
 	else if (audit_filtered(&ctx->filter))
@@ -719,14 +726,39 @@ audit_summary(const struct audit_ctx *ctx, int shown, char *out,
 		snprintf(out, out_len, "There are no audit records yet.");
 }
 
+/*
+ * Write the URLs of the previous (newer) and next (older) page into
+ * 'newer' and 'older', each of AUDIT_HREF_MAX bytes, or AUDIT_BASE for a
+ * link the page hides. 'newest' and 'oldest' are the ids of the first
+ * and last record shown, NULL on an empty page.
+ */
+static int
+audit_pager_hrefs(const struct audit_ctx *ctx, const char *newest,
+    const char *oldest, int has_newer, int has_older, char *newer,
+    char *older)
+{
+	(void)kore_strlcpy(newer, AUDIT_BASE, AUDIT_HREF_MAX);
+	(void)kore_strlcpy(older, AUDIT_BASE, AUDIT_HREF_MAX);
+	if (newest == NULL || oldest == NULL)
+		return (0);
+	if (has_newer && audit_page_href(ctx, "after", newest, newer,
+	    AUDIT_HREF_MAX) == -1)
+		return (-1);
+	if (has_older && audit_page_href(ctx, "before", oldest, older,
+	    AUDIT_HREF_MAX) == -1)
+		return (-1);
+	return (0);
+}
+
 static enum flow_result
 audit_page_show(struct http_request *req, struct flow *f)
 {
 	struct audit_ctx	*ctx = f->ctx;
 	struct html_buf		 rows, options;
+	const char		*newest, *oldest;
 	char			 summary[128];
 	char			 newer[AUDIT_HREF_MAX], older[AUDIT_HREF_MAX];
-	int			 count, shown, i, row, has_newer, has_older;
+	int			 count, page_rows, i, row, has_newer, has_older;
 
 	count = flow_rows(f);
 	/* Fewer newer records than a page: show the first page instead. */
@@ -734,30 +766,32 @@ audit_page_show(struct http_request *req, struct flow *f)
 		ctx->direction = AUDIT_FIRST;
 		return (flow_jump(f, audit_page_query));
 	}
-	shown = count > AUDIT_PAGE_SIZE ? AUDIT_PAGE_SIZE : count;
-	has_newer = ctx->direction != AUDIT_FIRST;
-	has_older = ctx->direction == AUDIT_NEWER || count > AUDIT_PAGE_SIZE;
+	page_rows = count > AUDIT_PAGE_SIZE ? AUDIT_PAGE_SIZE : count;
+	has_newer = page_rows > 0 && ctx->direction != AUDIT_FIRST;
+	has_older = page_rows > 0 && (ctx->direction == AUDIT_NEWER ||
+	    count > AUDIT_PAGE_SIZE);
+
+	/* The newer query reads upwards from its cursor, so it is reversed. */
+	newest = oldest = NULL;
+	if (page_rows > 0) {
+		newest = flow_value(f, ctx->direction == AUDIT_NEWER ?
+		    page_rows - 1 : 0, AUDIT_COL_ID);
+		oldest = flow_value(f, ctx->direction == AUDIT_NEWER ? 0 :
+		    page_rows - 1, AUDIT_COL_ID);
+	}
 
 	memset(&rows, 0, sizeof(rows));
 	memset(&options, 0, sizeof(options));
-	newer[0] = '\0';
-	older[0] = '\0';
-	for (i = 0; i < shown; i++) {
-		/* The newer query reads upwards from its cursor. */
-		row = ctx->direction == AUDIT_NEWER ? shown - 1 - i : i;
+	for (i = 0; i < page_rows; i++) {
+		row = ctx->direction == AUDIT_NEWER ? page_rows - 1 - i : i;
 		if (audit_row(&rows, f, row) == -1)
 			goto fail;
 	}
-	if (audit_action_options(&options, ctx) == -1)
+	if (audit_action_options(&options, ctx) == -1 ||
+	    audit_pager_hrefs(ctx, newest, oldest, has_newer, has_older, newer,
+	    older) == -1)
 		goto fail;
-	if (shown > 0 && ((has_newer && audit_page_href(ctx, "after",
-	    flow_value(f, ctx->direction == AUDIT_NEWER ? shown - 1 : 0,
-	    AUDIT_COL_ID), newer, sizeof(newer)) == -1) ||
-	    (has_older && audit_page_href(ctx, "before",
-	    flow_value(f, ctx->direction == AUDIT_NEWER ? 0 : shown - 1,
-	    AUDIT_COL_ID), older, sizeof(older)) == -1)))
-		goto fail;
-	audit_summary(ctx, shown, summary, sizeof(summary));
+	audit_summary(ctx, page_rows, summary, sizeof(summary));
 
 	struct template_var	vars[] = {
 		{ "action_options", options.data },
@@ -766,12 +800,12 @@ audit_page_show(struct http_request *req, struct flow *f)
 		{ "from", ctx->filter.from },
 		{ "to", ctx->filter.to },
 		{ "summary", summary },
-		{ "table_class", shown == 0 ? "hidden" : "" },
+		{ "table_class", page_rows == 0 ? "hidden" : "" },
 		{ "rows", rows.data },
-		{ "newer_class", shown > 0 && has_newer ? "" : "hidden" },
-		{ "newer_href", shown > 0 && has_newer ? newer : AUDIT_BASE },
-		{ "older_class", shown > 0 && has_older ? "" : "hidden" },
-		{ "older_href", shown > 0 && has_older ? older : AUDIT_BASE },
+		{ "newer_class", has_newer ? "" : "hidden" },
+		{ "newer_href", newer },
+		{ "older_class", has_older ? "" : "hidden" },
+		{ "older_href", older },
 	};
 	audit_send(req, f, vars, ORGO_NITEMS(vars));
 	html_buf_free(&rows);

@@ -65,7 +65,10 @@ audit_format_redact(json_t *value)
 		if (json_is_boolean(item) || json_is_number(item) ||
 		    json_is_null(item))
 			continue;
-		/* json_null() cannot fail, so the secret is always replaced. */
+		/*
+		 * jansson's json_null() returns a static value and cannot
+		 * fail, so the secret is always replaced.
+		 */
 		if ((redacted = json_string(AUDIT_FORMAT_REDACTED)) == NULL)
 			redacted = json_null();
 		(void)json_object_iter_set_new(value, iter, redacted);
@@ -108,7 +111,7 @@ audit_bare(const char *s, size_t len)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9') ||
-		    strchr("._:@/+-", s[i]) != NULL))
+		    (s[i] != '\0' && strchr("._:@/+-", s[i]) != NULL)))
 			return (0);
 	}
 	return (1);

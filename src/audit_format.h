@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-/* What a redacted value is replaced with. */
+/* Replacement text for a redacted value. */
 #define AUDIT_FORMAT_REDACTED	"[redacted]"
 
 /* Appended to text that did not fit: U+2026 HORIZONTAL ELLIPSIS. */
@@ -33,10 +33,10 @@ void	audit_format_redact(json_t *value);
  * Write 'details' as "key: value, key: value" into 'out'. A nested object
  * is {key: value}, an array [a, b], and an object of exactly "from" and
  * "to" is "a → b". A string is written bare when it is made only of
- * ASCII letters, digits and ._:@/+-, and otherwise in double quotes with
- * ", \, control characters, line and paragraph separators and bidi
- * controls escaped as in JSON, so the text is always one line that
- * cannot be read as other pairs. Nothing is redacted here.
+ * ASCII letters, digits and ._:@/+-. Any other string is written in double
+ * quotes, with ", \, control characters, line and paragraph separators
+ * and bidi controls escaped as in JSON. So the text is always one line
+ * that cannot be read as other pairs. Nothing is redacted here.
  * Text that does not fit ends with AUDIT_FORMAT_ELLIPSIS and sets
  * '*truncated'. Returns 0, or -1 when out_len is below 8.
  */

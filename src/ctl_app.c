@@ -112,10 +112,10 @@ app_parse(int argc, char **argv, struct app_args *a, int want_id)
 			break;
 		case 'g':
 			if (strcmp(optarg, "device_code") != 0) {
-				fprintf(stderr, "orgoctl: --grant: unknown grant "
-				    "'%s': device_code is the only grant to "
-				    "add (authorization_code is always "
-				    "allowed)\n", optarg);
+				fprintf(stderr, "orgoctl: --grant: unknown "
+				    "grant '%s': device_code is the only "
+				    "grant to add (authorization_code is "
+				    "always allowed)\n", optarg);
 				return (-1);
 			}
 			a->device_grant = 1;

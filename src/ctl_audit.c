@@ -30,8 +30,8 @@
 /*
  * Ids are taken from the sequence when a row is inserted but become
  * visible when its transaction commits, so a lower id can appear after a
- * higher one was printed. --follow asks again for each id it skipped,
- * for CTL_AUDIT_GAP_SECONDS, after which the id is taken to belong to a
+ * higher one was printed. --follow queries each id it skipped again for
+ * CTL_AUDIT_GAP_SECONDS, after which the id is taken to belong to a
  * rolled-back insert.
  * NOTE: only CTL_AUDIT_GAPS_MAX skipped ids are tracked at a time; a row
  * committed in a larger gap, or later than CTL_AUDIT_GAP_SECONDS after a
@@ -82,7 +82,7 @@ static const char	ctl_audit_tail_sql[] =
 
 /*
  * Every row after $2 and the skipped ids $3, so that skipped ids are
- * known; 'wanted' tells which rows match the action filter $1.
+ * known. 'wanted' is true for the rows that match the action filter $1.
  */
 static const char	ctl_audit_poll_sql[] =
     "SELECT " CTL_AUDIT_COLUMNS
@@ -165,8 +165,8 @@ ctl_audit_parse(int argc, char **argv, struct ctl_audit_args *a)
 		switch (c) {
 		case 'l':
 			if (ctl_audit_limit(optarg, &a->limit) == -1) {
-				fprintf(stderr, "orgoctl: --limit must be a whole "
-				    "number from 1 to %d, not '%s'\n",
+				fprintf(stderr, "orgoctl: --limit must be a "
+				    "whole number from 1 to %d, not '%s'\n",
 				    CTL_AUDIT_LIMIT_MAX, optarg);
 				return (-1);
 			}
@@ -241,7 +241,7 @@ ctl_audit_print_field(const char *value)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, stdout);
 }
 
-/* The details column, parsed and redacted; an empty object if unreadable. */
+/* Parse and redact the details column, or return {} if it is unreadable. */
 static json_t *
 ctl_audit_details(PGresult *res, int row)
 {
@@ -394,14 +394,14 @@ ctl_audit_gap_remove(struct ctl_audit_follow *fw, long long id)
 static void
 ctl_audit_gap_expire(struct ctl_audit_follow *fw, time_t now)
 {
-	size_t	i, kept;
+	size_t	i, remaining;
 
-	kept = 0;
+	remaining = 0;
 	for (i = 0; i < fw->count; i++) {
 		if (now - fw->gaps[i].since <= CTL_AUDIT_GAP_SECONDS)
-			fw->gaps[kept++] = fw->gaps[i];
+			fw->gaps[remaining++] = fw->gaps[i];
 	}
-	fw->count = kept;
+	fw->count = remaining;
 }
 
 /* The skipped ids as a PostgreSQL array literal, such as {7,9}. */

@@ -37,6 +37,47 @@ ctl_keys_list(PGconn *db)
 	return (0);
 }
 
+/*
+ * Check that 'master' opens every key that signs now or will sign. Once a
+ * key sealed under another master key starts signing, workers cannot
+ * reload the keys and servers fail to start. Returns 0 or -1 with a message.
+ */
+static int
+ctl_keys_check_master(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN])
+{
+	PGresult	*res;
+	char		*pem;
+	size_t		 len;
+	int		 i, rc;
+
+	res = PQexec(db, "SELECT kid, sealed_private_key FROM signing_keys"
+	    " WHERE retired_at IS NULL OR retired_at > now()");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "orgoctl: database error: %s",
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return (-1);
+	}
+	rc = 0;
+	for (i = 0; i < PQntuples(res); i++) {
+		pem = secretbox_open(master, PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), &len);
+		if (pem == NULL) {
+			fprintf(stderr, "orgoctl: ORGO_MASTER_KEY_FILE: signing "
+			    "key %s cannot be opened with '%s'. Set "
+			    "ORGO_MASTER_KEY_FILE to the server's master key "
+			    "file.\n", PQgetvalue(res, i, 0),
+			    orgo_settings.master_key_file);
+			rc = -1;
+			break;
+		}
+		util_wipe(pem, len);
+		free(pem);
+	}
+	PQclear(res);
+	return (rc);
+}
+
 static int
 ctl_keys_rotate(PGconn *db)
 {
@@ -47,6 +88,10 @@ ctl_keys_rotate(PGconn *db)
 	if (secretbox_key_load(orgo_settings.master_key_file, master, error,
 	    sizeof(error)) == -1) {
 		fprintf(stderr, "orgoctl: ORGO_MASTER_KEY_FILE: %s\n", error);
+		return (1);
+	}
+	if (ctl_keys_check_master(db, master) == -1) {
+		util_wipe(master, sizeof(master));
 		return (1);
 	}
 	/* Old keys stay published until the tokens they signed expired. */

@@ -1,7 +1,6 @@
 /*
- * Device authorization user codes. The alphabet has no vowels, so a code
- * never spells a word, and none of the letters that read like digits or
- * like each other (RFC 8628 section 6.1 suggests this alphabet).
+ * Device authorization user codes. The alphabet has no vowels and no Y, so
+ * a code never spells a word, and I and O cannot be misread as 1 and 0.
  */
 #include <string.h>
 

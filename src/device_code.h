@@ -1,8 +1,7 @@
 /*
- * User codes of the device authorization grant (RFC 8628 section 6.1):
- * 8 letters from an alphabet without vowels and without letters that are
- * easily confused, shown as XXXX-XXXX and accepted in either case, with or
- * without the dash.
+ * User codes of the device authorization grant (RFC 8628): 8 consonants,
+ * shown as XXXX-XXXX and accepted in either case, with or without the
+ * dash.
  */
 #ifndef ORGO_DEVICE_CODE_H
 #define ORGO_DEVICE_CODE_H

@@ -127,7 +127,7 @@ device_scope_items(struct html_buf *items, const char *scope_text)
 	return (0);
 }
 
-/* Columns: client name, description, scopes of the found authorization. */
+/* Render the confirmation page from the row of device_lookup_sql. */
 static enum flow_result
 device_render_confirm(struct http_request *req, struct flow *f)
 {
@@ -185,7 +185,7 @@ device_redirect_login(struct http_request *req, struct device_ctx *ctx)
 	return (FLOW_DONE);
 }
 
-/* Read user_code and keep its parsed form in ctx; 0 or -1. */
+/* Parse the user_code field into ctx. Returns 0, or -1 with a message. */
 static int
 device_read_code(struct device_ctx *ctx, char *error, size_t error_len)
 {
@@ -324,7 +324,7 @@ static const char	device_failure_sql[] =
  * Record the decision, and for an approval the consent too, so the app
  * is listed under Settings → Connected apps, where the member can revoke
  * it. The update takes only a pending, unexpired authorization, so two
- * answers to one code cannot both win.
+ * decisions on one code cannot both win.
  */
 static const char	device_decide_sql[] =
     "WITH d AS (UPDATE device_authorizations SET status = $3::text,"

@@ -1,8 +1,8 @@
 /*
  * Redirect URI rules. A redirect URI receives authorization codes, so a
- * loose rule lets an attacker collect them: no wildcards, no fragments
- * (RFC 6749 3.1.2), no plain http off the local machine, and matching
- * byte for byte except for the port of a loopback IP literal.
+ * loose rule lets an attacker collect them. Hence no wildcards, no
+ * fragments (RFC 6749 3.1.2) and no plain http off the local machine, and
+ * matching is byte for byte except for the port of a loopback IP literal.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 /*
  * Redirect URIs of registered applications: the rules a URI must meet at
  * registration, the match at authorization (exact as RFC 6749 3.1.2.3
- * asks, except for the port of a loopback address, RFC 8252 7.3), and a
+ * requires, except for the port of a loopback address, RFC 8252 7.3), and a
  * sentence that explains to an integrator why a request did not match.
  */
 #ifndef ORGO_REDIRECT_URI_H
@@ -30,12 +30,12 @@ int	redirect_uri_validate(const char *uri, size_t len, char *error,
 int	redirect_uri_equal(const char *registered, const char *requested);
 
 /*
- * Return 1 if 'requested' may be used where 'registered' is registered:
- * byte for byte equal, or, when 'registered' is an http URI on the IP
- * loopback literal 127.0.0.1 or [::1], equal except for the port, which
- * may be any valid port or none (RFC 8252 7.3). Scheme, host, path and
- * query must still be equal byte for byte, user information and fragments
- * are rejected, and "localhost" gets no port exception.
+ * Return 1 if 'requested' may be used where 'registered' is registered.
+ * That is when they are equal byte for byte, or when 'registered' is an
+ * http URI on the IP loopback literal 127.0.0.1 or [::1] and they differ
+ * only in the port, which may be any valid port or none (RFC 8252 7.3).
+ * User information and fragments are rejected, and "localhost" gets no
+ * port exception.
  */
 int	redirect_uri_matches(const char *registered, const char *requested);
 

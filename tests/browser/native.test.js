@@ -1,7 +1,7 @@
-// Native apps in a real browser (RFC 8252): headless Chromium signs in and
-// consents while the "app" is a loopback listener on a port the system
-// chose, or a private-use URI scheme; the device flow's approval page; and
-// the loopback redirect URIs that must get the error page instead.
+// Native apps in a real browser (RFC 8252). Headless Chromium signs in and
+// consents for an app that is a loopback listener on a port the system
+// chose, or a private-use URI scheme. It also approves a device on /device,
+// and loads the loopback lookalikes that must get the error page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';

@@ -1,4 +1,5 @@
-// Starts the real server (build/kore with build/orgo.so) for a test: its own
+// Starts the real server (kore and orgo.so from the build folder, build/ or
+// ORGO_TEST_BUILD such as build-asan) for a test: its own
 // database in the shared test cluster, its own free loopback port, TLS with
 // a certificate from the test CA, workers and key manager privilege
 // separated as in production.
@@ -12,6 +13,8 @@ import pg from 'pg';
 export const ROOT = process.env.ORGO_TEST_ROOT ?? path.resolve(import.meta.dirname, '../..');
 // The folder of this test run (scripts/test.sh sets it).
 export const TMP = process.env.ORGO_TEST_TMP ?? path.join(ROOT, 'tests/.tmp');
+// The folder with kore and orgo.so: build-asan runs the server under ASan.
+export const BUILD = path.resolve(ROOT, process.env.ORGO_TEST_BUILD ?? 'build');
 const PG_DIR = process.env.ORGO_TEST_PG_DIR ?? path.join(TMP, 'pg');
 
 export function freePort() {
@@ -69,7 +72,7 @@ function writeConfig(dir, { port, certKind, tlsVersion, extraConfig }) {
 server tls {
 	bind 127.0.0.1 ${port}
 }
-load ${ROOT}/build/orgo.so
+load ${BUILD}/orgo.so
 tls_version ${tlsVersion}
 tls_dhparam ${ROOT}/dh2048.pem
 runas orgo
@@ -102,6 +105,10 @@ export function baseEnv(conninfo, port, extra = {}) {
     ORGO_MIGRATIONS_DIR: path.join(ROOT, 'migrations'),
     ORGO_ASSETS_DIR: path.join(ROOT, 'assets'),
     ORGO_MASTER_KEY_FILE: path.join(TMP, 'master.key'),
+    // Read by a build-asan server only. Leak checks are off unless asked
+    // for, because Kore's parent keeps its memory pools until exit.
+    ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0',
+    UBSAN_OPTIONS: process.env.UBSAN_OPTIONS ?? 'print_stacktrace=1',
     ...extra,
   };
 }
@@ -117,7 +124,7 @@ export async function startServer(opts = {}) {
   const confFile = writeConfig(dir, { port, certKind, tlsVersion, extraConfig: opts.extraConfig });
   const env = baseEnv(db.conninfo, port, opts.env);
 
-  const child = spawn(path.join(ROOT, 'build/kore'), ['-f', '-c', confFile], {
+  const child = spawn(path.join(BUILD, 'kore'), ['-f', '-c', confFile], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -135,6 +142,11 @@ export async function startServer(opts = {}) {
         const t = setTimeout(() => child.kill('SIGKILL'), 10000);
         await exited;
         clearTimeout(t);
+      }
+      // A build-asan server reports memory errors and undefined behaviour
+      // on stderr and may keep serving, so the test fails here instead.
+      if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(output)) {
+        throw new Error('sanitizer report in the server output:\n' + output);
       }
     },
     async query(sql, params = []) {

@@ -1,7 +1,7 @@
 // The device authorization grant (RFC 8628) over HTTPS against the real
-// server: the codes from /oauth/device_authorization, the member's answer
+// server: the codes from /oauth/device_authorization, the member's decision
 // on /device, and the device's token requests with every RFC 8628 section
-// 3.5 answer. The server runs with ORGO_DEVICE_CODE_TTL=60.
+// 3.5 error. The server runs with ORGO_DEVICE_CODE_TTL=60.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -47,7 +47,7 @@ function poll(app, deviceCode) {
 }
 
 // Moves the last poll of every device authorization a minute back, so the
-// next poll is not answered with slow_down.
+// next poll gets no slow_down.
 function allowPoll() {
   return server.query("UPDATE device_authorizations SET last_polled_at = now() - interval '1 minute'");
 }
@@ -59,8 +59,8 @@ async function signedIn(member = alice) {
   return agent;
 }
 
-// Enters 'typed' on /device, then answers the confirmation page with
-// 'decision' (approve or deny) unless it is null.
+// Enters 'typed' on /device, then posts 'decision' (approve or deny) on
+// the confirmation page unless it is null.
 async function answer(agent, typed, decision) {
   const form = await agent.get('/device');
   assert.equal(form.status, 200);
@@ -214,7 +214,7 @@ describe('device flow', () => {
     assert.equal(res.status, 400);
     assert.equal(res.json.error, 'access_denied');
 
-    // The code was answered: it cannot be approved afterwards.
+    // The code was denied: it cannot be approved afterwards.
     const late = await answer(agent, start.user_code, null);
     assert.equal(late.confirm.status, 400);
     assert.match(late.confirm.text_, /This code is not valid/);
@@ -344,6 +344,47 @@ describe('/device page', () => {
     assert.equal(later.done.status, 200);
     const kept = await server.query('SELECT failures FROM sign_in_failures WHERE key = $1', [`device:${guesser.id}`]);
     assert.equal(kept.rows[0].failures, 5);
+  });
+});
+
+describe('application form', () => {
+  const BASE = '/settings/developers/oauth-applications';
+
+  test('Device flow checkbox sets and clears the grant', async () => {
+    const ada = addMember(server, { email: 'ada@example.org', name: 'Ada Admin', roles: ['ADMIN_TENANT'] });
+    const agent = await signedIn(ada);
+    const blank = await agent.get(`${BASE}/new`);
+    assert.match(blank.text_, /Device flow \(apps without a browser\)/);
+    assert.match(blank.text_, /on these two addresses the app may listen on any port/);
+    assert.match(blank.text_, /name="device_grant" value="1" >/, 'unticked for a new app');
+
+    const created = await agent.post(`${BASE}/new`, [
+      ['csrf_token', csrfToken(blank.text_)], ['name', 'Hall Display'], ['description', ''],
+      ['redirect_uris', 'http://127.0.0.1/callback'], ['client_type', 'public'], ['device_grant', '1'],
+    ]);
+    assert.equal(created.status, 200, created.text_);
+    const clientId = /<code id="client-id">([A-Za-z0-9_-]+)<\/code>/.exec(created.text_)[1];
+    const row = async () => (await server.query(
+      'SELECT allowed_device_grant FROM clients WHERE client_id = $1', [clientId])).rows[0].allowed_device_grant;
+    assert.equal(await row(), true);
+    const audit = await server.query(
+      "SELECT details FROM audit_log WHERE action = 'client_created' AND target = $1", [`client:${clientId}`]);
+    assert.equal(audit.rows[0].details.allowed_device_grant, true);
+
+    const detail = await agent.get(`${BASE}/${clientId}`);
+    assert.match(detail.text_, /name="device_grant" value="1" checked>/);
+    assert.match(detail.text_, new RegExp(`<code id="endpoint-\\d+">${server.url}/oauth/device_authorization</code>`));
+
+    // A form posted without the checkbox clears the grant.
+    const saved = await agent.post(`${BASE}/${clientId}`, [
+      ['csrf_token', csrfToken(detail.text_)], ['name', 'Hall Display'], ['description', ''],
+      ['redirect_uris', 'http://127.0.0.1/callback'], ['client_type', 'public'],
+    ]);
+    assert.equal(saved.status, 303, saved.text_);
+    assert.equal(await row(), false);
+    const updated = await server.query(
+      "SELECT details FROM audit_log WHERE action = 'client_updated' AND target = $1", [`client:${clientId}`]);
+    assert.deepEqual(updated.rows[0].details, { allowed_device_grant: { from: true, to: false } });
   });
 });
 

@@ -265,9 +265,29 @@ test('removed key leaves the JWKS', async () => {
   assert.equal(listedStates().get(oldKid), 'removed');
 });
 
+// Writes a valid master key file that differs from the server's.
+function wrongMasterKeyFile() {
+  const file = path.join(server.dir, 'wrong-master.key');
+  fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  return file;
+}
+
+test('rotate with wrong master key fails', async () => {
+  const before = await server.query('SELECT kid, retired_at, remove_after FROM signing_keys ORDER BY kid');
+  const env = { ...server.env, ORGO_MASTER_KEY_FILE: wrongMasterKeyFile() };
+
+  assert.throws(() => orgoctl({ ...server, env }, ['keys', 'rotate']), (error) => {
+    assert.equal(error.status, 1, `orgoctl exits with status 1:\n${error.stdout}${error.stderr}`);
+    assert.match(error.stderr, /ORGO_MASTER_KEY_FILE/);
+    return true;
+  });
+
+  const afterRotate = await server.query('SELECT kid, retired_at, remove_after FROM signing_keys ORDER BY kid');
+  assert.deepEqual(afterRotate.rows, before.rows, 'no key is added and none is retired');
+});
+
 test('wrong master key stops start-up', async () => {
-  const wrongKeyFile = path.join(server.dir, 'wrong-master.key');
-  fs.writeFileSync(wrongKeyFile, crypto.randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+  const wrongKeyFile = wrongMasterKeyFile();
   const before = await server.query('SELECT kid FROM signing_keys ORDER BY kid');
 
   const result = await startServer({

@@ -22,6 +22,7 @@ const ENDPOINTS = {
   introspection_endpoint: '/oauth/introspect',
   end_session_endpoint: '/oauth/logout',
   device_authorization_endpoint: '/oauth/device_authorization',
+  service_documentation: '/oauth/docs',
 };
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -90,8 +91,6 @@ test('endpoint URLs are on the issuer', () => {
   for (const [key, path] of Object.entries(ENDPOINTS)) {
     assert.equal(metadata[key], server.url + path, key);
   }
-  // NOTE: the service_documentation page is not served yet, so only its URL is checked.
-  assert.equal(metadata.service_documentation, server.url + '/oauth/docs');
 });
 
 test('oauth4webapi accepts both documents', async () => {
@@ -142,8 +141,8 @@ test('token endpoint rejects GET with 405', async () => {
   assert.equal(parseJson(res).error, 'invalid_request');
 });
 
-test('revoke and introspect need client authentication', async () => {
-  for (const key of ['revocation_endpoint', 'introspection_endpoint']) {
+test('client endpoints need client authentication', async () => {
+  for (const key of ['revocation_endpoint', 'introspection_endpoint', 'device_authorization_endpoint']) {
     const res = await fetchText(metadata[key], {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -160,6 +159,12 @@ test('end_session_endpoint shows a page', async () => {
   assert.equal(res.status, 200, res.text_);
   assert.match(res.headers.get('content-type'), /^text\/html/);
   assert.match(res.text_, /You are signed out/);
+});
+
+test('service_documentation is a page', async () => {
+  const res = await fetchText(metadata.service_documentation);
+  assert.equal(res.status, 200, res.text_);
+  assert.match(res.headers.get('content-type'), /^text\/html/);
 });
 
 test('authorize without parameters is 400', async () => {

@@ -56,7 +56,8 @@ format_flat_pairs(void **state)
 {
 	(void)state;
 	format_check("{\"locked\": false, \"grant_id\": 42, \"via\": "
-	    "\"orgoctl\"}", 256, "locked: false, grant_id: 42, via: orgoctl", 0);
+	    "\"orgoctl\"}", 256, "locked: false, grant_id: 42, via: orgoctl",
+	    0);
 }
 
 static void
@@ -93,6 +94,9 @@ format_escapes_line_breaks_and_bidi(void **state)
 	(void)state;
 	format_check("{\"name\": \"a\\nb\\rc\\td\\u0000e\\u007f\"}", 256,
 	    "name: \"a\\nb\\u000dc\\td\\u0000e\\u007f\"", 0);
+	/* A NUL byte alone must not pass as a bare value and end the text. */
+	format_check("{\"name\": \"New\\u0000e\", \"next\": 1}", 256,
+	    "name: \"New\\u0000e\", next: 1", 0);
 	/* U+2028 LINE SEPARATOR, U+202E RIGHT-TO-LEFT OVERRIDE, U+0085 NEL. */
 	format_check("{\"name\": \"x\\u2028y\\u202ez\\u0085\"}", 256,
 	    "name: \"x\\u2028y\\u202ez\\u0085\"", 0);
@@ -113,7 +117,8 @@ format_nested_objects_and_arrays(void **state)
 {
 	(void)state;
 	format_check("{\"a\": {\"b\": 1, \"c\": null}, \"d\": [], \"e\": "
-	    "[true, 1.5]}", 256, "a: {b: 1, c: null}, d: [], e: [true, 1.5]", 0);
+	    "[true, 1.5]}", 256, "a: {b: 1, c: null}, d: [], e: [true, 1.5]",
+	    0);
 	format_check("{\"from\": 1, \"to\": 2, \"x\": 3}", 256,
 	    "from: 1, to: 2, x: 3", 0);
 }
@@ -151,8 +156,9 @@ format_truncates_whole_characters(void **state)
 {
 	(void)state;
 	/* 4 text bytes: "k: \"" fills them, so the é is dropped whole. */
-	format_check("{\"k\": \"\xc3\xa9\xc3\xa9\"}", 8, "k: \"\xe2\x80\xa6", 1);
-	/* 6 text bytes end inside the 5-byte " → ", which is cut before →. */
+	format_check("{\"k\": \"\xc3\xa9\xc3\xa9\"}", 8, "k: \"\xe2\x80\xa6",
+	    1);
+	/* 6 text bytes end inside the 5-byte " → ", so the cut is before →. */
 	format_check("{\"a\": {\"from\": 1, \"to\": 2}}", 10,
 	    "a: 1 \xe2\x80\xa6", 1);
 }
