@@ -181,7 +181,7 @@ export function httpsClient(caFile) {
     return new Promise((resolve, reject) => {
       // Kore answers 411 to a chunked body: send its length.
       if (body !== undefined) headers = { ...headers, 'content-length': Buffer.byteLength(body) };
-      const req = https.request(url, { method, headers, agent, timeout: 10000 }, (res) => {
+      const req = https.request(url, { method, headers, agent, timeout: 60000 }, (res) => {
         const chunks = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => {
@@ -191,7 +191,7 @@ export function httpsClient(caFile) {
           resolve({ status: res.statusCode, headers: res.headers, text, json });
         });
       });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timed out after 10 s`)));
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url}: timed out after 60 s`)));
       req.on('error', reject);
       if (body !== undefined) req.write(body);
       req.end();

@@ -132,20 +132,25 @@ keys_ensure_signer(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 
 int
 keys_from_rows(PGresult *res, const uint8_t master[SECRETBOX_KEY_LEN],
-    struct jwt_keyset *set, long *signer_created, char *error,
+    struct jwt_keyset *set, long *newest_created, char *error,
     size_t error_len)
 {
 	char		*pem;
 	const char	*kid, *signer;
 	size_t		 len;
+	long		 created;
 	int		 i, can_sign, rc;
 
 	memset(set, 0, sizeof(*set));
 	signer = NULL;
 	rc = 0;
 	/* Rows come newest first: the first key that can sign signs. */
+	*newest_created = 0;
 	for (i = 0; i < PQntuples(res) && rc == 0; i++) {
 		kid = PQgetvalue(res, i, 0);
+		created = strtol(PQgetvalue(res, i, 4), NULL, 10);
+		if (created > *newest_created)
+			*newest_created = created;
 		can_sign = PQgetvalue(res, i, 3)[0] == 't';
 		if (!can_sign) {
 			rc = jwt_keyset_add_pem(set, PQgetvalue(res, i, 2),
@@ -164,11 +169,8 @@ keys_from_rows(PGresult *res, const uint8_t master[SECRETBOX_KEY_LEN],
 		rc = jwt_keyset_add_pem(set, pem, len, 1, error, error_len);
 		util_wipe(pem, len);
 		free(pem);
-		if (rc == 0 && signer == NULL) {
+		if (rc == 0 && signer == NULL)
 			signer = set->keys[set->count - 1].kid;
-			*signer_created = strtol(PQgetvalue(res, i, 4), NULL,
-			    10);
-		}
 	}
 
 	if (rc == 0 && (signer == NULL ||
@@ -183,7 +185,7 @@ keys_from_rows(PGresult *res, const uint8_t master[SECRETBOX_KEY_LEN],
 
 int
 keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
-    struct jwt_keyset *set, long *signer_created, char *error,
+    struct jwt_keyset *set, long *newest_created, char *error,
     size_t error_len)
 {
 	PGresult	*res;
@@ -194,7 +196,7 @@ keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 	if (keys_exec(db, KEYS_LOAD_SQL, 0, NULL, &res, error,
 	    error_len) == -1)
 		return (-1);
-	rc = keys_from_rows(res, master, set, signer_created, error,
+	rc = keys_from_rows(res, master, set, newest_created, error,
 	    error_len);
 	PQclear(res);
 	return (rc);

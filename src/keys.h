@@ -22,7 +22,7 @@
  * Returns 0 or -1 with a message.
  */
 int	keys_load(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
-	    struct jwt_keyset *set, long *signer_created, char *error,
+	    struct jwt_keyset *set, long *newest_created, char *error,
 	    size_t error_len);
 
 /* A generated key, sealed and ready to insert. */
@@ -53,8 +53,8 @@ int	keys_rotate(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 
 /*
  * Build a keyset from rows of KEYS_LOAD_SQL: (kid, sealed private key,
- * public PEM, may sign, created as Unix time). 'signer_created' receives
- * the signer's creation time. Returns 0 or -1 with a message.
+ * public PEM, may sign, created as Unix time). 'newest_created' receives
+ * the creation time of the newest key, signing or only published. Returns 0 or -1 with a message.
  */
 #define KEYS_LOAD_SQL \
 	"SELECT kid, sealed_private_key, public_pem, sign_after <= now() AND" \
@@ -64,7 +64,7 @@ int	keys_rotate(PGconn *db, const uint8_t master[SECRETBOX_KEY_LEN],
 	" ORDER BY sign_after DESC, created_at DESC LIMIT 16"
 
 int	keys_from_rows(PGresult *res, const uint8_t master[SECRETBOX_KEY_LEN],
-	    struct jwt_keyset *set, long *signer_created, char *error,
+	    struct jwt_keyset *set, long *newest_created, char *error,
 	    size_t error_len);
 
 #endif

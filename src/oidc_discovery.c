@@ -191,11 +191,12 @@ keys_swap(PGresult *res)
 {
 	struct jwt_keyset	fresh;
 	char			error[256], signer[JWT_KID_LEN + 1];
+	long			newest;
 
 	if (keys_unchanged(res))
 		return;
-	if (keys_from_rows(res, orgo_master, &fresh, &orgo_keys_signer_created,
-	    error, sizeof(error)) == -1) {
+	if (keys_from_rows(res, orgo_master, &fresh, &newest, error,
+	    sizeof(error)) == -1) {
 		kore_log(LOG_ERR, "keys: reload failed, keeping the current "
 		    "keys: %s", error);
 		return;
@@ -206,6 +207,7 @@ keys_swap(PGresult *res)
 	(void)kore_strlcpy(signer, fresh.signer->kid, sizeof(signer));
 	jwt_keyset_free(&orgo_keys);
 	orgo_keys = fresh;
+	orgo_keys_newest_created = newest;
 	if (jwt_keyset_set_signer(&orgo_keys, signer) == -1)
 		fatal("keys: signer %s lost after reload", signer);
 	kore_log(LOG_NOTICE, "keys: reloaded %zu key(s), signing with %s",
@@ -352,7 +354,7 @@ done:
 }
 
 /*
- * After a reload: when the signer is older than the rotation period,
+ * After a reload: when the newest key is older than the rotation period,
  * generate a new key. signing_key_rotate() adds it only if no instance
  * added one meanwhile.
  */
@@ -362,7 +364,7 @@ keys_rotation_check(void)
 	if (orgo_settings.key_rotation_days == 0 || worker->id != 1 ||
 	    keys_rotation != NULL || orgo_keys.signer == NULL)
 		return;
-	if (time(NULL) - orgo_keys_signer_created <
+	if (time(NULL) - orgo_keys_newest_created <
 	    orgo_settings.key_rotation_days * 86400)
 		return;
 

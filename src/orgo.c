@@ -21,7 +21,7 @@
 struct settings	orgo_settings;
 char		orgo_origin[512];
 struct jwt_keyset	orgo_keys;
-long			orgo_keys_signer_created;
+long			orgo_keys_newest_created;
 struct ratelimit	orgo_token_limit;
 uint8_t			orgo_master[SECRETBOX_KEY_LEN];
 
@@ -59,7 +59,7 @@ orgo_keys_load(PGconn *db)
 	if (secretbox_key_load(orgo_settings.master_key_file, orgo_master,
 	    error, sizeof(error)) == -1)
 		fatalx("ORGO_MASTER_KEY_FILE: %s", error);
-	if (keys_load(db, orgo_master, &orgo_keys, &orgo_keys_signer_created,
+	if (keys_load(db, orgo_master, &orgo_keys, &orgo_keys_newest_created,
 	    error, sizeof(error)) == -1)
 		fatalx("%s", error);
 	kore_log(LOG_NOTICE, "keys: %zu signing key(s) published, signing "

@@ -18,9 +18,9 @@ extern struct settings	orgo_settings;
 extern char		orgo_origin[];
 
 /* Token signing keys, loaded in the parent and reloaded by each worker
- * (see keys.c and oidc_discovery.c), and the signer's creation time. */
+ * (see keys.c and oidc_discovery.c), and when the newest was created. */
 extern struct jwt_keyset	orgo_keys;
-extern long			orgo_keys_signer_created;
+extern long			orgo_keys_newest_created;
 
 /* Requests per client at the token endpoints, counted across workers. */
 extern struct ratelimit		orgo_token_limit;
