@@ -86,7 +86,7 @@ $(BUILD)/kobj/%.o: src/%.c src/*.h $(KORE_BIN)
 $(APP_SO): $(PURE_OBJ) $(SYNC_OBJ) $(KORE_APP_OBJ)
 	$(CC) -shared -o $@ $^ $(APP_LIBS)
 
-CLI_SRC=	src/orgoctl.c src/ctl_member.c src/ctl_app.c src/ctl_keys.c
+CLI_SRC=	src/orgoctl.c src/ctl_db.c src/ctl_member.c src/ctl_app.c src/ctl_keys.c
 CLI_SRC+=	src/ctl_audit.c
 
 $(ORGOCTL): $(CLI_SRC) src/*.h $(PURE_OBJ) $(SYNC_OBJ)

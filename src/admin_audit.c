@@ -698,16 +698,8 @@ static void
 audit_send(struct http_request *req, struct flow *f,
     const struct template_var *vars, size_t count)
 {
-	struct html_buf	body;
-
-	memset(&body, 0, sizeof(body));
-	if (page_render(&body, "audit_log.html", vars, count) == -1) {
-		html_buf_free(&body);
-		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
-		return;
-	}
-	page_send(req, HTTP_STATUS_OK, "Audit log", body.data, &f->session);
-	html_buf_free(&body);
+	page_send_template(req, HTTP_STATUS_OK, "Audit log", "audit_log.html",
+	    vars, count, &f->session);
 }
 
 static void

@@ -160,16 +160,8 @@ members_send(struct http_request *req, struct flow *f, int status,
     const char *title, const char *template, const struct template_var *vars,
     size_t count)
 {
-	struct html_buf	body;
-
-	memset(&body, 0, sizeof(body));
-	if (page_render(&body, template, vars, count) == -1) {
-		html_buf_free(&body);
-		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
-		return;
-	}
-	page_send(req, status, title, body.data, &f->session);
-	html_buf_free(&body);
+	page_send_template(req, status, title, template, vars, count,
+	    &f->session);
 }
 
 /* Copy 'value', or "" for SQL NULL, into a new kore_malloc'd string. */

@@ -12,6 +12,7 @@
 #include "client_form.h"
 #include "ctl_app.h"
 #include "scopes.h"
+#include "ctl_db.h"
 #include "util.h"
 
 #define CTL_APP_LIST_MAX	20
@@ -32,28 +33,6 @@ struct app_args {
 	int		 help;
 	int		 json;
 };
-
-static int
-app_exec(PGconn *db, const char *sql, int count, const char **params,
-    PGresult **out)
-{
-	PGresult	*res;
-	int		 status;
-
-	res = PQexecParams(db, sql, count, NULL, params, NULL, NULL, 0);
-	status = PQresultStatus(res);
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-		fprintf(stderr, "orgoctl: database error: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return (-1);
-	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
-	return (0);
-}
 
 static int
 app_parse(int argc, char **argv, struct app_args *a, int want_id)
@@ -291,7 +270,7 @@ app_add(PGconn *db, int argc, char **argv)
 	params[6] = scopes;
 	params[7] = logout;
 	params[8] = a.device_grant ? "true" : "false";
-	rc = app_exec(db, app_insert_sql, 9, params, NULL);
+	rc = ctl_db_exec(db, app_insert_sql, 9, params, NULL);
 	free(joined);
 	free(logout);
 	if (rc == -1) {
@@ -357,7 +336,7 @@ app_list(PGconn *db, int argc, char **argv, int show)
 	if (app_parse(argc, argv, &a, show) == -1)
 		return (2);
 	params[0] = a.client_id;
-	if (app_exec(db, app_list_sql, 1, params, &res) == -1)
+	if (ctl_db_exec(db, app_list_sql, 1, params, &res) == -1)
 		return (1);
 	if (show && PQntuples(res) != 1) {
 		fprintf(stderr, "orgoctl: no application with client_id "
@@ -404,7 +383,7 @@ app_rotate(PGconn *db, int argc, char **argv)
 	util_sha256_hex(secret, UTIL_TOKEN_LEN, hash);
 	params[0] = a.client_id;
 	params[1] = hash;
-	if (app_exec(db, "WITH app AS (UPDATE clients SET secret_hash = $2,"
+	if (ctl_db_exec(db, "WITH app AS (UPDATE clients SET secret_hash = $2,"
 	    " secret_rotated_at = now(), updated_at = now() WHERE client_id ="
 	    " $1 AND client_type = 'confidential' RETURNING client_id),"
 	    " audit AS (INSERT INTO audit_log (action, target, details)"
@@ -443,7 +422,7 @@ app_delete(PGconn *db, int argc, char **argv)
 	if (app_parse(argc, argv, &a, 1) == -1)
 		return (2);
 	params[0] = a.client_id;
-	if (app_exec(db, "WITH app AS (DELETE FROM clients WHERE client_id ="
+	if (ctl_db_exec(db, "WITH app AS (DELETE FROM clients WHERE client_id ="
 	    " $1 RETURNING client_id, name), audit AS (INSERT INTO audit_log"
 	    " (action, target, details) SELECT 'client_deleted', 'client:' ||"
 	    " client_id, jsonb_build_object('name', name, 'via', 'orgoctl')"

@@ -16,6 +16,7 @@
 
 #include "audit_format.h"
 #include "ctl_audit.h"
+#include "ctl_db.h"
 
 #define CTL_AUDIT_LIMIT_DEFAULT	20
 #define CTL_AUDIT_LIMIT_MAX	1000
@@ -207,13 +208,8 @@ ctl_audit_query(PGconn *db, const char *sql, int count, const char **params)
 {
 	PGresult	*res;
 
-	res = PQexecParams(db, sql, count, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(stderr, "orgoctl: database error: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
+	if (ctl_db_exec(db, sql, count, params, &res) == -1)
 		return (NULL);
-	}
 	return (res);
 }
 

@@ -14,6 +14,7 @@
 #include "ctl_member.h"
 #include "email.h"
 #include "password.h"
+#include "ctl_db.h"
 #include "util.h"
 
 #define CTL_LIST_MAX	16
@@ -31,41 +32,19 @@ struct member_args {
 };
 
 static int
-ctl_exec(PGconn *db, const char *sql, int count, const char **params,
-    PGresult **out)
-{
-	PGresult	*res;
-	int		 status;
-
-	res = PQexecParams(db, sql, count, NULL, params, NULL, NULL, 0);
-	status = PQresultStatus(res);
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-		fprintf(stderr, "orgoctl: database error: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return (-1);
-	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
-	return (0);
-}
-
-static int
 ctl_begin(PGconn *db)
 {
-	return (ctl_exec(db, "BEGIN", 0, NULL, NULL));
+	return (ctl_db_exec(db, "BEGIN", 0, NULL, NULL));
 }
 
 static int
 ctl_finish(PGconn *db, int ok)
 {
 	if (!ok) {
-		(void)ctl_exec(db, "ROLLBACK", 0, NULL, NULL);
+		(void)ctl_db_exec(db, "ROLLBACK", 0, NULL, NULL);
 		return (1);
 	}
-	return (ctl_exec(db, "COMMIT", 0, NULL, NULL) == 0 ? 0 : 1);
+	return (ctl_db_exec(db, "COMMIT", 0, NULL, NULL) == 0 ? 0 : 1);
 }
 
 static int
@@ -169,10 +148,10 @@ ctl_add_role(PGconn *db, const char *member_id, const char *role)
 {
 	const char	*params[2] = { member_id, role };
 
-	if (ctl_exec(db, "INSERT INTO roles (name) VALUES ($1) "
+	if (ctl_db_exec(db, "INSERT INTO roles (name) VALUES ($1) "
 	    "ON CONFLICT (name) DO NOTHING", 1, &params[1], NULL) == -1)
 		return (-1);
-	return (ctl_exec(db, "INSERT INTO member_roles (member_id, role_id) "
+	return (ctl_db_exec(db, "INSERT INTO member_roles (member_id, role_id) "
 	    "SELECT $1, id FROM roles WHERE name = $2 ON CONFLICT DO NOTHING",
 	    2, params, NULL));
 }
@@ -182,10 +161,10 @@ ctl_add_group(PGconn *db, const char *member_id, const char *group)
 {
 	const char	*params[2] = { member_id, group };
 
-	if (ctl_exec(db, "INSERT INTO groups (name) VALUES ($1) "
+	if (ctl_db_exec(db, "INSERT INTO groups (name) VALUES ($1) "
 	    "ON CONFLICT (name) DO NOTHING", 1, &params[1], NULL) == -1)
 		return (-1);
-	return (ctl_exec(db, "INSERT INTO member_groups (member_id, group_id) "
+	return (ctl_db_exec(db, "INSERT INTO member_groups (member_id, group_id) "
 	    "SELECT $1, id FROM groups WHERE name = $2 ON CONFLICT DO NOTHING",
 	    2, params, NULL));
 }
@@ -196,7 +175,7 @@ ctl_audit(PGconn *db, const char *action, const char *member_id,
 {
 	const char	*params[3] = { action, member_id, details_json };
 
-	return (ctl_exec(db, "INSERT INTO audit_log (action, target, details) "
+	return (ctl_db_exec(db, "INSERT INTO audit_log (action, target, details) "
 	    "VALUES ($1, 'member:' || $2, $3::jsonb || '{\"via\":\"orgoctl\"}')",
 	    3, params, NULL));
 }
@@ -239,7 +218,7 @@ ctl_insert_member(PGconn *db, const struct member_args *a,
 	params[3] = a->verified ? "true" : "false";
 	params[4] = a->name;
 	params[5] = hash;
-	rc = ctl_exec(db, "INSERT INTO members (subject, email, email_key, "
+	rc = ctl_db_exec(db, "INSERT INTO members (subject, email, email_key, "
 	    "email_verified, name, password_hash) VALUES ($1, $2, $3, $4, $5, "
 	    "$6) ON CONFLICT (email_key) DO NOTHING RETURNING id", 6, params,
 	    &res);
@@ -343,7 +322,7 @@ ctl_member_list(PGconn *db, int argc, char **argv)
 
 	if (ctl_parse(argc, argv, &a) == -1)
 		return (2);
-	if (ctl_exec(db, ctl_list_sql, 0, NULL, &res) == -1)
+	if (ctl_db_exec(db, ctl_list_sql, 0, NULL, &res) == -1)
 		return (1);
 
 	list = json_array();
@@ -394,7 +373,7 @@ ctl_member_id(PGconn *db, const char *email, char *id, size_t id_len)
 		return (-1);
 	}
 	params[0] = key;
-	if (ctl_exec(db, "SELECT id FROM members WHERE email_key = $1", 1,
+	if (ctl_db_exec(db, "SELECT id FROM members WHERE email_key = $1", 1,
 	    params, &res) == -1) {
 		free(key);
 		return (-1);
@@ -436,9 +415,9 @@ ctl_member_set_password(PGconn *db, int argc, char **argv)
 	if (ctl_begin(db) == -1)
 		return (1);
 	/* A new password ends every session of the member. */
-	ok = ctl_exec(db, "UPDATE members SET password_hash = $2, "
+	ok = ctl_db_exec(db, "UPDATE members SET password_hash = $2, "
 	    "updated_at = now() WHERE id = $1", 2, params, NULL) == 0 &&
-	    ctl_exec(db, "DELETE FROM sessions WHERE member_id = $1", 1,
+	    ctl_db_exec(db, "DELETE FROM sessions WHERE member_id = $1", 1,
 	    params, NULL) == 0 &&
 	    ctl_audit(db, "member_password_set", id, "{}") == 0;
 	util_wipe(hash, sizeof(hash));
@@ -484,9 +463,9 @@ ctl_member_status(PGconn *db, int argc, char **argv, const char *status)
 	params[1] = status;
 	if (ctl_begin(db) == -1)
 		return (1);
-	ok = ctl_exec(db, "UPDATE members SET status = $2, updated_at = now() "
+	ok = ctl_db_exec(db, "UPDATE members SET status = $2, updated_at = now() "
 	    "WHERE id = $1", 2, params, NULL) == 0 &&
-	    (strcmp(status, "active") == 0 || ctl_exec(db, "DELETE FROM "
+	    (strcmp(status, "active") == 0 || ctl_db_exec(db, "DELETE FROM "
 	    "sessions WHERE member_id = $1", 1, params, NULL) == 0) &&
 	    ctl_audit(db, strcmp(status, "active") == 0 ? "member_enabled" :
 	    "member_disabled", id, "{}") == 0;
@@ -530,11 +509,11 @@ ctl_member_link(PGconn *db, int argc, char **argv, int add, int role)
 		else if (add)
 			ok = ctl_add_group(db, id, names[i]) == 0;
 		else if (role)
-			ok = ctl_exec(db, "DELETE FROM member_roles WHERE "
+			ok = ctl_db_exec(db, "DELETE FROM member_roles WHERE "
 			    "member_id = $1 AND role_id = (SELECT id FROM roles "
 			    "WHERE name = $2)", 2, params, NULL) == 0;
 		else
-			ok = ctl_exec(db, "DELETE FROM member_groups WHERE "
+			ok = ctl_db_exec(db, "DELETE FROM member_groups WHERE "
 			    "member_id = $1 AND group_id = (SELECT id FROM "
 			    "groups WHERE name = $2)", 2, params, NULL) == 0;
 	}
@@ -615,8 +594,8 @@ ctl_bootstrap_admin(PGconn *db, int argc, char **argv)
 	if (ctl_begin(db) == -1)
 		return (1);
 	/* Serialise concurrent starts: one of them creates the admin. */
-	if (ctl_exec(db, "LOCK TABLE members IN SHARE ROW EXCLUSIVE MODE", 0,
-	    NULL, NULL) == -1 || ctl_exec(db, "SELECT NOT EXISTS (SELECT 1 "
+	if (ctl_db_exec(db, "LOCK TABLE members IN SHARE ROW EXCLUSIVE MODE", 0,
+	    NULL, NULL) == -1 || ctl_db_exec(db, "SELECT NOT EXISTS (SELECT 1 "
 	    "FROM members)", 0, NULL, &res) == -1) {
 		(void)ctl_finish(db, 0);
 		return (1);

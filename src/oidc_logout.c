@@ -161,7 +161,6 @@ static void
 logout_confirm_page(struct http_request *req, struct flow *f)
 {
 	struct logout_ctx	*ctx = f->ctx;
-	struct html_buf		 body;
 	struct template_var	 vars[] = {
 		{ "message", "An application asked to sign you out of your "
 		    "Orgo account. You will need to sign in again to use "
@@ -172,15 +171,8 @@ logout_confirm_page(struct http_request *req, struct flow *f)
 		{ "state", ctx->state },
 	};
 
-	memset(&body, 0, sizeof(body));
-	if (page_render(&body, "logout_confirm.html", vars,
-	    ORGO_NITEMS(vars)) == -1) {
-		html_buf_free(&body);
-		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
-		return;
-	}
-	page_send(req, HTTP_STATUS_OK, "Sign out", body.data, &f->session);
-	html_buf_free(&body);
+	page_send_template(req, HTTP_STATUS_OK, "Sign out", "logout_confirm.html",
+	    vars, ORGO_NITEMS(vars), &f->session);
 }
 
 static const char	logout_end_sql[] =
@@ -211,7 +203,7 @@ static enum flow_result
 logout_done(struct http_request *req, struct flow *f)
 {
 	struct logout_ctx	*ctx = f->ctx;
-	struct html_buf		 url, body;
+	struct html_buf		 url;
 
 	session_clear_cookie(req);
 	if (f->session.present)
@@ -234,14 +226,8 @@ logout_done(struct http_request *req, struct flow *f)
 		return (FLOW_DONE);
 	}
 
-	memset(&body, 0, sizeof(body));
-	if (page_render(&body, "logged_out.html", NULL, 0) == -1) {
-		html_buf_free(&body);
-		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
-		return (FLOW_DONE);
-	}
-	page_send(req, HTTP_STATUS_OK, "Signed out", body.data, NULL);
-	html_buf_free(&body);
+	page_send_template(req, HTTP_STATUS_OK, "Signed out", "logged_out.html",
+	    NULL, 0, NULL);
 	return (FLOW_DONE);
 }
 

@@ -86,6 +86,23 @@ page_send(struct http_request *req, int status, const char *title,
 }
 
 void
+page_send_template(struct http_request *req, int status, const char *title,
+    const char *name, const struct template_var *vars, size_t count,
+    const struct session *s)
+{
+	struct html_buf	body;
+
+	memset(&body, 0, sizeof(body));
+	if (page_render(&body, name, vars, count) == -1) {
+		html_buf_free(&body);
+		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+		return;
+	}
+	page_send(req, status, title, body.data, s);
+	html_buf_free(&body);
+}
+
+void
 page_error(struct http_request *req, int status, const char *title,
     const char *message, const struct session *s)
 {

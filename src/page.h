@@ -25,6 +25,14 @@ int	page_render(struct html_buf *out, const char *name,
 void	page_send(struct http_request *req, int status, const char *title,
 	    const char *body, const struct session *s);
 
+/*
+ * Render template 'name' with 'vars' and send it inside the layout; a
+ * rendering failure sends 500.
+ */
+void	page_send_template(struct http_request *req, int status,
+	    const char *title, const char *name, const struct template_var *vars,
+	    size_t count, const struct session *s);
+
 /* An error page with a title and a message (both plain text). */
 void	page_error(struct http_request *req, int status, const char *title,
 	    const char *message, const struct session *s);

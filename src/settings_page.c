@@ -37,8 +37,6 @@ settings_get(struct http_request *req)
 static enum flow_result
 settings_show(struct http_request *req, struct flow *f)
 {
-	struct html_buf		body;
-
 	if (!f->session.present) {
 		http_util_redirect(req, "/login?return_to=%2Fsettings");
 		return (FLOW_DONE);
@@ -50,13 +48,7 @@ settings_show(struct http_request *req, struct flow *f)
 		{ "admin_class", f->session.is_admin ? "" : "hidden" },
 	};
 
-	memset(&body, 0, sizeof(body));
-	if (page_render(&body, "settings.html", vars, ORGO_NITEMS(vars)) == -1) {
-		html_buf_free(&body);
-		http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
-		return (FLOW_DONE);
-	}
-	page_send(req, HTTP_STATUS_OK, "Settings", body.data, &f->session);
-	html_buf_free(&body);
+	page_send_template(req, HTTP_STATUS_OK, "Settings", "settings.html", vars,
+	    ORGO_NITEMS(vars), &f->session);
 	return (FLOW_DONE);
 }
