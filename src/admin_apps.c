@@ -481,7 +481,6 @@ apps_new_create(struct http_request *req, struct flow *f)
 	const char	*params[11];
 	char		 hash[65], scopes[SCOPES_FORMAT_MAX], member[32];
 	char		*joined, *logout;
-	uint8_t		 raw[16];
 	enum flow_result r;
 
 	if (apps_read_post(req, f) == -1 || apps_read_fields(req, f) == -1)
@@ -495,9 +494,8 @@ apps_new_create(struct http_request *req, struct flow *f)
 		return (FLOW_DONE);
 	}
 
-	if (util_random(raw, sizeof(raw)) == -1)
+	if (client_id_new(ctx->client_id) == -1)
 		return (FLOW_DB_ERROR);
-	util_b64url_encode(raw, sizeof(raw), ctx->client_id);
 	if (!ctx->input.is_public && apps_new_secret(ctx, hash) == -1)
 		return (FLOW_DB_ERROR);
 	(void)scopes_format(ctx->input.scopes, scopes, sizeof(scopes));

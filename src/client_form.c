@@ -5,6 +5,7 @@
 #include <unistr.h>
 
 #include "client_form.h"
+#include "util.h"
 #include "redirect_uri.h"
 #include "scopes.h"
 
@@ -263,4 +264,18 @@ client_redirects_join(char *const *uris, size_t count)
 	}
 	*p = '\0';
 	return (out);
+}
+
+int
+client_id_new(char out[CLIENT_ID_LEN + 1])
+{
+	uint8_t	raw[16];
+
+	/* A leading '-' or '_' (1 in 32) is drawn again. */
+	do {
+		if (util_random(raw, sizeof(raw)) == -1)
+			return (-1);
+		util_b64url_encode(raw, sizeof(raw), out);
+	} while (out[0] == '-' || out[0] == '_');
+	return (0);
 }

@@ -44,6 +44,14 @@ int	client_input_check(struct client_input *in, const char *name,
 	    size_t scope_count, const char *type);
 void	client_input_free(struct client_input *in);
 
+/*
+ * Write a new client_id: 128 random bits, base64url (22 characters),
+ * starting with a letter or digit so that it never reads as a command-line
+ * option. Returns 0 or -1.
+ */
+#define CLIENT_ID_LEN	22
+int	client_id_new(char out[CLIENT_ID_LEN + 1]);
+
 /* Join the redirect URIs with newlines (for re-showing a form). */
 char	*client_redirects_join(char *const *uris, size_t count);
 

@@ -211,7 +211,6 @@ app_add(PGconn *db, int argc, char **argv)
 	char			*text, *logout_text, *joined, *logout;
 	char			 client_id[32], secret[UTIL_TOKEN_LEN + 1];
 	char			hash[65], scopes[SCOPES_FORMAT_MAX];
-	uint8_t			raw[16];
 	json_t			*out;
 	int			rc;
 
@@ -250,12 +249,10 @@ app_add(PGconn *db, int argc, char **argv)
 		return (1);
 	}
 
-	if (util_random(raw, sizeof(raw)) == -1 ||
-	    util_token_new(secret) == -1) {
+	if (client_id_new(client_id) == -1 || util_token_new(secret) == -1) {
 		client_input_free(&in);
 		return (1);
 	}
-	util_b64url_encode(raw, sizeof(raw), client_id);
 	util_sha256_hex(secret, UTIL_TOKEN_LEN, hash);
 	(void)scopes_format(in.scopes, scopes, sizeof(scopes));
 	joined = client_redirects_join(in.redirect_uris, in.redirect_count);

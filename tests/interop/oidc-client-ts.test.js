@@ -217,7 +217,7 @@ before(async () => {
   server = await startServer();
   member = addMember(server, { email: 'carol@example.org', name: 'Carol Danvers', groups: ['Pilots'] });
   memberRow = (await server.query(
-    'SELECT subject, extract(epoch FROM updated_at)::bigint AS updated_at FROM members WHERE email = $1',
+    'SELECT subject, floor(extract(epoch FROM updated_at))::bigint AS updated_at FROM members WHERE email = $1',
     [member.email],
   )).rows[0];
   memberRow.updated_at = Number(memberRow.updated_at);

@@ -128,7 +128,7 @@ before(async () => {
     email: 'alice@example.org', name: 'Alice Liddell', roles: ['ADMIN_TENANT'], groups: ['Editors', 'Board'],
   });
   memberRow = (await server.query(
-    'SELECT subject, extract(epoch FROM updated_at)::bigint AS updated_at FROM members WHERE email = $1',
+    'SELECT subject, floor(extract(epoch FROM updated_at))::bigint AS updated_at FROM members WHERE email = $1',
     [member.email],
   )).rows[0];
   memberRow.updated_at = Number(memberRow.updated_at);

@@ -150,7 +150,7 @@ before(async () => {
     email: 'dana@example.org', name: 'Dana Scully', roles: ['ADMIN_TENANT'], groups: ['Research'],
   });
   memberRow = (await server.query(
-    'SELECT subject, extract(epoch FROM updated_at)::bigint AS updated_at FROM members WHERE email = $1',
+    'SELECT subject, floor(extract(epoch FROM updated_at))::bigint AS updated_at FROM members WHERE email = $1',
     [member.email],
   )).rows[0];
   memberRow.updated_at = Number(memberRow.updated_at);
