@@ -29,7 +29,8 @@
 enum docs_endpoint {
 	DOCS_AUTHORIZE, DOCS_TOKEN, DOCS_USERINFO, DOCS_JWKS,
 	DOCS_OPENID_CONFIGURATION, DOCS_OAUTH_METADATA, DOCS_REVOKE,
-	DOCS_INTROSPECT, DOCS_LOGOUT, DOCS_ENDPOINT_COUNT
+	DOCS_INTROSPECT, DOCS_LOGOUT, DOCS_DEVICE_AUTHORIZATION, DOCS_DEVICE,
+	DOCS_ENDPOINT_COUNT
 };
 
 /* Paths served by conf/routes.conf, indexed by enum docs_endpoint. */
@@ -37,7 +38,8 @@ static const char *const	docs_paths[DOCS_ENDPOINT_COUNT] = {
 	"/oauth/authorize", "/oauth/token", "/oauth/userinfo", "/oauth/jwks",
 	"/.well-known/openid-configuration",
 	"/.well-known/oauth-authorization-server", "/oauth/revoke",
-	"/oauth/introspect", "/oauth/logout",
+	"/oauth/introspect", "/oauth/logout", "/oauth/device_authorization",
+	"/device",
 };
 
 /* What each scope adds, next to the consent text from scopes.c. */
@@ -410,6 +412,9 @@ docs_render(struct http_request *req, struct flow *f,
 		{ "revoke_url", ctx->urls[DOCS_REVOKE] },
 		{ "introspect_url", ctx->urls[DOCS_INTROSPECT] },
 		{ "logout_url", ctx->urls[DOCS_LOGOUT] },
+		{ "device_authorization_url",
+		    ctx->urls[DOCS_DEVICE_AUTHORIZATION] },
+		{ "device_url", ctx->urls[DOCS_DEVICE] },
 		{ "client_id", ctx->client_id },
 		{ "client_id_given_class", ctx->client_id_given ? "" :
 		    "hidden" },

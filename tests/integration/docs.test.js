@@ -158,8 +158,8 @@ test('endpoint URLs match discovery', async () => {
   const metadata = await (await fetch(urls['oauth-authorization-server'])).json();
 
   assert.equal(textOf(html, 'issuer'), server.url);
-  assert.deepEqual(Object.keys(urls).sort(), ['authorize', 'introspect', 'jwks', 'logout', 'oauth-authorization-server',
-    'openid-configuration', 'revoke', 'token', 'userinfo']);
+  assert.deepEqual(Object.keys(urls).sort(), ['authorize', 'device', 'device-authorization', 'introspect', 'jwks',
+    'logout', 'oauth-authorization-server', 'openid-configuration', 'revoke', 'token', 'userinfo']);
   assert.equal(discovery.issuer, server.url);
   assert.equal(urls.authorize, discovery.authorization_endpoint);
   assert.equal(urls.token, discovery.token_endpoint);
@@ -168,6 +168,8 @@ test('endpoint URLs match discovery', async () => {
   assert.equal(urls.revoke, discovery.revocation_endpoint);
   assert.equal(urls.introspect, discovery.introspection_endpoint);
   assert.equal(urls.logout, discovery.end_session_endpoint);
+  assert.equal(urls['device-authorization'], discovery.device_authorization_endpoint);
+  assert.equal(urls.device, `${server.url}/device`);
   assert.equal(urls['openid-configuration'], `${server.url}/.well-known/openid-configuration`);
   assert.equal(urls['oauth-authorization-server'], `${server.url}/.well-known/oauth-authorization-server`);
   assert.deepEqual(metadata, discovery);
@@ -212,6 +214,15 @@ test('every endpoint answers as documented', async () => {
     assert.equal(res.status, 200, name);
     assert.equal((await res.json()).issuer, server.url, `${name} issuer`);
   }
+
+  // Device flow: the endpoint needs client authentication, the page a
+  // signed-in member.
+  res = await post(urls['device-authorization']);
+  assert.equal(res.status, 401, 'device authorization without credentials');
+  assert.equal((await res.json()).error, 'invalid_client');
+  res = await fetch(urls.device, { redirect: 'manual' });
+  assert.equal(res.status, 303);
+  assert.match(res.headers.get('location'), /^\/login\?/);
 
   // Logout: a browser endpoint; without a session it shows "Signed out".
   res = await fetch(urls.logout, { redirect: 'manual' });
