@@ -58,9 +58,14 @@ migrate_apply(PGconn *db, const char *dir, int *applied,
 	}
 	qsort(names, count, sizeof(*names), migrate_compare);
 
-	rc = migrate_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    "version text PRIMARY KEY, "
-	    "applied_at timestamptz NOT NULL DEFAULT now())", error, error_len);
+	/* "already exists, skipping" notices are not news to an operator. */
+	rc = migrate_exec(db, "SET client_min_messages TO warning", error,
+	    error_len);
+	if (rc == 0)
+		rc = migrate_exec(db, "CREATE TABLE IF NOT EXISTS "
+		    "schema_migrations (version text PRIMARY KEY, "
+		    "applied_at timestamptz NOT NULL DEFAULT now())", error,
+		    error_len);
 	if (rc == 0)
 		rc = migrate_exec(db, "SELECT pg_advisory_lock("
 		    MIGRATE_LOCK_ID ")", error, error_len);
