@@ -7,6 +7,8 @@
 #   make fuzz    build the libFuzzer harnesses, run each FUZZ_SECONDS (60)
 #   make fuzz-ci the same for 10 s each
 #   make asan    kore and orgo.so with ASan and UBSan in build-asan/
+#   make asan-unit  the unit tests with ASan and UBSan
+#   make bench   benchmark against node-oidc-provider (docs/benchmarks.md)
 #
 # Nothing here depends on the checkout's folder name.
 
@@ -54,7 +56,7 @@ CLI_LIBS=	-lpq -ljansson -lunistring -largon2 -lcrypto -lssl
 
 UNIT_TESTS=	$(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps run test unit integration clean kore cert
+.PHONY: all deps run test unit integration clean kore cert bench
 
 all: $(KORE_BIN) $(APP_SO) $(ORGOCTL)
 
@@ -115,6 +117,15 @@ cert:
 clean:
 	rm -rf $(BUILD)
 
+# Our server next to node-oidc-provider under the same wrk load, about ten
+# minutes, as root; results in bench/results/. The build has its own
+# folder, so that a rebuild of build/ cannot swap the binary under test.
+BENCH_BUILD?=	build-bench
+
+bench: deps
+	$(MAKE) BUILD=$(BENCH_BUILD) all
+	BENCH_BUILD=$(BENCH_BUILD) node bench/run.mjs
+
 # libFuzzer harnesses for the parsers of untrusted bytes (tests/fuzz/).
 # Pure modules are built again with clang and the fuzzer's coverage
 # instrumentation; UBSan findings abort, so they fail the run too.
@@ -129,7 +140,7 @@ FUZZ_NAMES=	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS=	$(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_PURE_OBJ=	$(PURE_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 
-.PHONY: fuzz fuzz-ci fuzz-build asan
+.PHONY: fuzz fuzz-ci fuzz-build asan asan-unit
 # Keep the objects that only pattern rules name, so they are not rebuilt.
 .SECONDARY: $(FUZZ_PURE_OBJ)
 
@@ -154,7 +165,13 @@ fuzz-ci: fuzz-build
 # reaches Kore's own Makefile too. Our objects drop _FORTIFY_SOURCE so
 # that ASan, with its stack trace, reports an overflow rather than
 # FORTIFY's abort. Kore's Makefile always sets _FORTIFY_SOURCE=2 on Linux.
+ASAN_CFLAGS=	-fsanitize=address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURCE
+
 asan:
 	$(MAKE) BUILD=build-asan SANITIZE=address,undefined \
-	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -U_FORTIFY_SOURCE" \
-	    all
+	    EXTRA_CFLAGS="$(ASAN_CFLAGS)" all
+
+# The C unit tests against the same objects, so that the regressions in
+# tests/unit/test_fuzz_regressions.c show up as ASan reports.
+asan-unit:
+	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(ASAN_CFLAGS)" unit

@@ -133,26 +133,44 @@ function cpuTicks() {
   return ticks;
 }
 
+// Busy and total clock ticks of the whole machine, from /proc/stat.
+function machineTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
 /*
- * CPU used by processes outside the run (other users of the machine)
- * between start() and stop(), in cores: 1.0 is one core busy all along.
- * 'ownPids' returns the pids that belong to the run when called. A process
- * that started and ended in between is not seen.
+ * CPU time between start and stop(), in cores (1.0: one core busy all
+ * along): for each named group of pids ('groups' returns them when called),
+ * for every other process ('other': other users of the machine; a process
+ * that started and ended in between is not seen), and for the whole
+ * machine ('machine', from /proc/stat, which also counts wrk, the kernel's
+ * network work and processes that came and went).
  */
-export function foreignCpu(ownPids) {
+export function cpuAccount(groups) {
   const before = cpuTicks();
+  const m0 = machineTicks();
   const t0 = performance.now();
   return {
     stop() {
       const after = cpuTicks();
-      const own = new Set(ownPids());
-      let ticks = 0;
-      for (const [pid, t] of after) {
-        if (own.has(pid)) continue;
-        ticks += t - (before.get(pid) ?? 0);
-      }
+      const m1 = machineTicks();
       const seconds = (performance.now() - t0) / 1000;
-      return ticks / 100 / seconds;
+      const named = groups();
+      const owner = new Map();
+      for (const [name, pids] of Object.entries(named)) {
+        for (const pid of pids) owner.set(pid, name);
+      }
+      const out = Object.fromEntries([...Object.keys(named), 'other'].map((k) => [k, 0]));
+      for (const [pid, t] of after) {
+        out[owner.get(pid) ?? 'other'] += t - (before.get(pid) ?? 0);
+      }
+      for (const k of Object.keys(out)) out[k] = out[k] / 100 / seconds;
+      // /proc/stat counts in USER_HZ per CPU, the same 100 ticks a second.
+      out.machine = (m1.busy - m0.busy) / 100 / seconds;
+      return out;
     },
   };
 }

@@ -1,10 +1,10 @@
 // The benchmark's peer: node-oidc-provider (npm oidc-provider) behind
 // Node's own https server, configured like our server for the scenarios of
-// bench/run.sh: one confidential client with client_secret_basic, an RS256
-// 2048-bit signing key, members read from PostgreSQL, and every model
-// (grants, codes, access and refresh tokens) stored in PostgreSQL through
-// the adapter below, because the provider's built-in memory adapter keeps
-// only 1,000 entries and no database write.
+// bench/run.mjs. It has one confidential client with client_secret_basic,
+// an RS256 2048-bit signing key and members read from PostgreSQL. Every
+// model (grants, codes, access and refresh tokens) is stored in PostgreSQL
+// through the adapter below, because the provider's built-in memory
+// adapter keeps only 1,000 entries and never writes to a database.
 //
 //   node bench/peer.mjs serve CONFIG   start PEER_WORKERS workers (cluster)
 //   node bench/peer.mjs mint CONFIG    fill the token pools, then exit

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-  ROOT, foreignCpu, freePort, httpsClient, log, memorySampler, parseSpeed,
+  ROOT, cpuAccount, freePort, httpsClient, log, memorySampler, parseSpeed,
   processTree, run, runWrk, sleep, startChild, stopAll, stopChild, treeDetail,
   treeMemory, waitFor200,
 } from './lib.mjs';
@@ -43,7 +43,7 @@ const SIGNIN_CONNECTIONS = 4;
 const BUILD = path.resolve(ROOT, process.env.BENCH_BUILD ?? 'build');
 
 // Requests per second that each pool of single-use tokens must cover, with
-// room to spare; a pool that runs out shows as pool_exhausted in the
+// room to spare. A pool that runs out shows as pool_exhausted in the
 // results, never as a silently reused token.
 const RATE_ROOM = { ours: 6000, peer: 3000 };
 const poolSize = (side) => Math.ceil(RATE_ROOM[side] * SECONDS * ROUNDS);
@@ -57,7 +57,7 @@ const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').sl
 const OUT = path.join(ROOT, 'bench/results', stamp);
 const POOLS = path.join(OUT, 'pools');
 
-const wanted = (name) => ONLY === null || ONLY.includes(name);
+const selected = (name) => ONLY === null || ONLY.includes(name);
 
 function machineInfo() {
   const cpu = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
@@ -345,7 +345,7 @@ async function main() {
     return res;
   }
   const peerAccess = fs.readFileSync(path.join(POOLS, 'peer-access.txt'), 'utf8').split('\n')[0];
-  for (const sc of SCENARIOS.filter((s) => wanted(s.name))) {
+  for (const sc of SCENARIOS.filter((s) => selected(s.name))) {
     for (const side of ['ours', 'peer']) {
       const spec = sc[side];
       if (!spec) continue;
@@ -384,16 +384,19 @@ async function main() {
     };
   }
 
-  const ownPids = () => [process.pid, ...Object.values(trees).flatMap((pid) => processTree(pid))];
+  const cpuGroups = () => ({
+    ...Object.fromEntries(Object.entries(trees).map(([k, pid]) => [k, processTree(pid)])),
+    bench: [process.pid],
+  });
 
-  // Wait up to 20 s for other processes on the machine to use less than a
+  // Wait up to 10 s for other processes on the machine to use less than a
   // fifth of a core, and return what they used in the last second.
   async function quietGate() {
     let used = 0;
-    for (let i = 0; i < 20; i++) {
-      const probe = foreignCpu(ownPids);
+    for (let i = 0; i < 10; i++) {
+      const probe = cpuAccount(cpuGroups);
       await sleep(1000);
-      used = probe.stop();
+      used = probe.stop().other;
       if (used < 0.2) break;
     }
     return used;
@@ -403,7 +406,7 @@ async function main() {
     const spec = sc[side];
     const file = path.join(OUT, `wrk-${sc.name}-${side}-${round}.json`);
     const before = await quietGate();
-    const foreign = foreignCpu(ownPids);
+    const cpu = cpuAccount(cpuGroups);
     const sampler = memorySampler(trees);
     const perfDone = PERF.includes(sc.name) && side === 'ours' && round === 0
       ? await perfRecord(ours.child.pid, SECONDS - 1, sc.name) : null;
@@ -412,17 +415,18 @@ async function main() {
       vars: varsFor(spec, round), outFile: file, ...extra,
     });
     const peak = sampler.stop();
-    const other = foreign.stop();
+    const cores = cpu.stop();
     if (perfDone) await perfDone();
-    const row = summarize(sc.name, side, round, r, peak, other, before);
+    const row = summarize(sc.name, side, round, r, peak, cores, before);
     results.runs.push(row);
     log(`${sc.name} ${side} #${round + 1}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50_ms.toFixed(2)} ms, ` +
       `p99 ${row.p99_ms.toFixed(2)} ms, errors ${row.errors}, ours RSS ${(peak.ours.rss / 1024).toFixed(1)} MiB, ` +
-      `other processes ${other.toFixed(2)} cores`);
+      `CPU cores: ours ${cores.ours.toFixed(2)}, peer ${cores.peer.toFixed(2)}, ` +
+      `postgres ${cores.postgres.toFixed(2)}, other ${cores.other.toFixed(2)}, machine ${cores.machine.toFixed(2)}`);
     return row;
   }
 
-  for (const sc of SCENARIOS.filter((s) => wanted(s.name))) {
+  for (const sc of SCENARIOS.filter((s) => selected(s.name))) {
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of ['ours', 'peer']) {
         if (sc[side]) await oneRun(sc, side, round);
@@ -431,12 +435,12 @@ async function main() {
   }
 
   // Sign-ins (Argon2id on Kore task threads) next to the userinfo load.
-  if (wanted('signin')) {
+  if (selected('signin')) {
     const userinfo = SCENARIOS[0];
     for (let round = 0; round < ROUNDS; round++) {
       await oneRun({ ...userinfo, name: 'userinfo_alone' }, 'ours', round);
       const before = await quietGate();
-      const foreign = foreignCpu(ownPids);
+      const cpu = cpuAccount(cpuGroups);
       const sampler = memorySampler(trees);
       const signinFile = path.join(OUT, `wrk-signin-ours-${round}.json`);
       const [u, s] = await Promise.all([
@@ -450,9 +454,9 @@ async function main() {
         }),
       ]);
       const peak = sampler.stop();
-      const other = foreign.stop();
+      const cores = cpu.stop();
       for (const [name, r] of [['userinfo_with_signin', u], ['signin', s]]) {
-        const row = summarize(name, 'ours', round, r, peak, other, before);
+        const row = summarize(name, 'ours', round, r, peak, cores, before);
         results.runs.push(row);
         log(`${name} ours #${round + 1}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50_ms.toFixed(2)} ms, ` +
           `p99 ${row.p99_ms.toFixed(2)} ms, errors ${row.errors}, ours RSS ${(peak.ours.rss / 1024).toFixed(1)} MiB`);
@@ -469,11 +473,12 @@ async function main() {
   console.log('\n' + table);
 }
 
-function summarize(name, side, round, r, peak, foreignCores, foreignBefore) {
+function summarize(name, side, round, r, peak, cores, foreignBefore) {
   const e = r.errors;
   return {
     scenario: name, side, round,
-    foreign_cores: foreignCores,
+    cpu_cores: cores,
+    foreign_cores: cores.other,
     foreign_cores_before: foreignBefore,
     rps: r.requests / (r.duration_us / 1e6),
     p50_ms: r.latency_us.p50 / 1000,
@@ -526,6 +531,23 @@ function report(results) {
       `${o ? o.errors : '–'} / ${p ? p.errors : '–'} | ${o && p ? `${f2(o.rps / p.rps)}x` : '–'} | ` +
       `${f2(Math.max(o?.foreign ?? 0, p?.foreign ?? 0))} |`);
   }
+  lines.push('');
+  lines.push('CPU in cores (2 = the whole machine), mean over each server\'s own runs: the server, PostgreSQL, ' +
+    'the rest of the machine\'s busy time (wrk, kernel, short-lived processes) and other long-running processes:');
+  lines.push('');
+  lines.push('| scenario | ours: server / PostgreSQL / rest / other | peer: server / PostgreSQL / rest / other |');
+  lines.push('|---|---:|---:|');
+  const cpuCell = (s, side) => {
+    const rows = results.runs.filter((r) => r.scenario === s && r.side === side);
+    if (rows.length === 0) return '–';
+    const mean = (f) => rows.reduce((a, r) => a + f(r.cpu_cores), 0) / rows.length;
+    const server = mean((c) => c[side]);
+    const pg = mean((c) => c.postgres);
+    const other = mean((c) => c.other);
+    const rest = mean((c) => c.machine) - server - pg - other - mean((c) => c[side === 'ours' ? 'peer' : 'ours']);
+    return `${f2(server)} / ${f2(pg)} / ${f2(Math.max(rest, 0))} / ${f2(other)}`;
+  };
+  for (const s of scenarios) lines.push(`| ${s} | ${cpuCell(s, 'ours')} | ${cpuCell(s, 'peer')} |`);
   lines.push('');
   lines.push('Memory, peak during each server\'s own runs (MiB; an RSS sum counts shared pages once per process, PSS shares them out):');
   lines.push('');

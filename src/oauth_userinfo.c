@@ -24,6 +24,7 @@ struct userinfo_ctx {
 	int		 form_loaded;
 	json_t		*claims;
 	unsigned int	 scopes;
+	const char	*params[4];	/* gid, client_id, sub, jti: in claims */
 };
 
 int	oauth_userinfo(struct http_request *);
@@ -138,7 +139,6 @@ userinfo_verify(struct http_request *req, struct flow *f)
 {
 	struct userinfo_ctx	*ctx = f->ctx;
 	const char		*token, *iss, *gid, *client, *sub, *scope, *jti;
-	const char		*params[4];
 	char			 error[JWT_ERROR_MAX];
 	enum flow_result	 r;
 
@@ -169,11 +169,23 @@ userinfo_verify(struct http_request *req, struct flow *f)
 		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_token", "invalid scope claim"));
 
-	params[0] = gid;
-	params[1] = client;
-	params[2] = sub;
-	params[3] = jti;
-	return (flow_query(req, f, userinfo_sql, 4, params));
+	ctx->params[0] = gid;
+	ctx->params[1] = client;
+	ctx->params[2] = sub;
+	ctx->params[3] = jti;
+	return (FLOW_NEXT);
+}
+
+/*
+ * A step of its own: a step that waits for a free database connection runs
+ * again, and the token must be read and verified only once.
+ */
+static enum flow_result
+userinfo_query(struct http_request *req, struct flow *f)
+{
+	struct userinfo_ctx	*ctx = f->ctx;
+
+	return (flow_query(req, f, userinfo_sql, 4, ctx->params));
 }
 
 static enum flow_result
@@ -216,7 +228,7 @@ userinfo_send(struct http_request *req, struct flow *f)
 }
 
 static const flow_step	userinfo_steps[] = {
-	userinfo_verify, userinfo_send,
+	userinfo_verify, userinfo_query, userinfo_send,
 };
 
 int

@@ -1,8 +1,7 @@
-// Starts the real server (kore and orgo.so from the build folder, build/ or
-// ORGO_TEST_BUILD such as build-asan) for a test: its own
-// database in the shared test cluster, its own free loopback port, TLS with
-// a certificate from the test CA, workers and key manager privilege
-// separated as in production.
+// Starts the real server for a test: its own database in the shared test
+// cluster, its own free loopback port, TLS with a certificate from the test
+// CA, workers and key manager privilege separated as in production. Kore
+// and orgo.so come from build/, or from the folder in ORGO_TEST_BUILD.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
