@@ -95,6 +95,15 @@ LANGUAGE sql IMMUTABLE AS $$
 	SELECT string_to_array(p_inner, ' ') <@ string_to_array(p_outer, ' ')
 $$;
 
+-- Record that a client was used, at most once a minute: an update on every
+-- token request would queue all of a client's requests on its row lock.
+CREATE FUNCTION client_touch(p_client bigint) RETURNS void
+LANGUAGE sql AS $$
+	UPDATE clients SET last_used_at = now()
+	WHERE id = p_client AND (last_used_at IS NULL OR
+	    last_used_at < now() - interval '1 minute')
+$$;
+
 -- Redeem an authorization code: one transaction, one winner. A code used
 -- before revokes the grant it produced (RFC 6749 section 4.1.2). Returns
 -- one row; status 'ok' or the reason for invalid_grant.
@@ -195,7 +204,7 @@ BEGIN
 		    make_interval(secs => p_refresh_idle), g.refresh_expires_at));
 	END IF;
 
-	UPDATE clients SET last_used_at = now() WHERE id = c.client_id;
+	PERFORM client_touch(c.client_id);
 
 	RETURN QUERY SELECT 'ok'::text, m.subject, c.scopes, c.nonce,
 	    extract(epoch FROM c.auth_time)::bigint, g.grant_key;
@@ -272,7 +281,7 @@ BEGIN
 	INSERT INTO refresh_tokens (token_hash, grant_id, scopes, expires_at)
 	VALUES (p_new_hash, g.id, new_scopes, least(now() +
 	    make_interval(secs => p_refresh_idle), g.refresh_expires_at));
-	UPDATE clients SET last_used_at = now() WHERE id = g.client_id;
+	PERFORM client_touch(g.client_id);
 
 	RETURN QUERY SELECT 'ok'::text, m.subject, new_scopes, g.nonce,
 	    extract(epoch FROM g.auth_time)::bigint, g.grant_key;

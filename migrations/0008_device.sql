@@ -110,7 +110,7 @@ BEGIN
 	VALUES (p_refresh_hash, g.id, d.scopes, least(now() +
 	    make_interval(secs => p_refresh_idle), g.refresh_expires_at));
 
-	UPDATE clients SET last_used_at = now() WHERE id = d.client_id;
+	PERFORM client_touch(d.client_id);
 
 	RETURN QUERY SELECT 'ok'::text, m.subject, d.scopes, NULL::text,
 	    floor(extract(epoch FROM d.auth_time))::bigint, g.grant_key;

@@ -120,19 +120,10 @@ userinfo_token(struct http_request *req, struct userinfo_ctx *ctx,
 	}
 }
 
+/* Columns: subject, name, picture, updated_at, email, email_verified,
+ * groups (JSON), roles (JSON), redirect URIs (for CORS). */
 static const char	userinfo_sql[] =
-    "SELECT m.subject, m.name, m.picture,"
-    " floor(extract(epoch FROM m.updated_at))::bigint, m.email, m.email_verified,"
-    " COALESCE((SELECT json_agg(gr.name ORDER BY gr.name) FROM member_groups"
-    " mg JOIN groups gr ON gr.id = mg.group_id WHERE mg.member_id = m.id),"
-    " '[]'), COALESCE((SELECT json_agg(r.name ORDER BY r.name) FROM"
-    " member_roles mr JOIN roles r ON r.id = mr.role_id WHERE mr.member_id ="
-    " m.id), '[]'), array_to_string(c.redirect_uris, E'\\n')"
-    " FROM grants g JOIN clients c ON c.id = g.client_id"
-    " JOIN members m ON m.id = g.member_id"
-    " WHERE g.grant_key = $1 AND g.revoked_at IS NULL AND c.client_id = $2"
-    " AND m.subject = $3 AND m.status = 'active' AND NOT EXISTS (SELECT 1"
-    " FROM revoked_access_tokens WHERE jti = $4)";
+    "SELECT * FROM oauth_userinfo($1, $2, $3, $4)";
 
 static enum flow_result
 userinfo_verify(struct http_request *req, struct flow *f)
