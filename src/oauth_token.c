@@ -279,7 +279,8 @@ token_authenticate(struct http_request *req, struct flow *f)
 			return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
 			    "invalid_client", "client authentication failed"));
 	}
-	util_wipe(ctx->secret, sizeof(ctx->secret));
+	/* The secret is wiped with the context, not here: when the grant's
+	 * query waits for a connection, this step runs again. */
 
 	if (ctx->mode == TOKEN_REVOKE)
 		return (token_revoke(req, f));
