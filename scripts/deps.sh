@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config kore libssl-dev openssl libpq-dev
 postgresql postgresql-contrib libjwt-dev libjansson-dev libargon2-dev libunistring-dev libcmocka-dev
-curl ca-certificates chromium wrk procps passwd util-linux"
+curl ca-certificates chromium wrk procps passwd util-linux
+clang libclang-rt-dev"
 
 missing=""
 for p in $PACKAGES; do

@@ -23,8 +23,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 unit_failed=0
+fuzz_failed=0
 if [ "$unit" = 1 ] && [ $# -eq 0 ]; then
 	make -s unit || unit_failed=1
+	# Each libFuzzer harness for 10 s (make fuzz runs them longer).
+	make -s fuzz-ci || fuzz_failed=1
 fi
 
 # Each run has its own folder, so runs started side by side do not meet.
@@ -65,4 +68,7 @@ node --test --test-concurrency=2 --test-timeout=300000 $files || node_failed=1
 if [ "$unit_failed" = 1 ]; then
 	echo "test: C unit tests failed (see above)" >&2
 fi
-[ "$unit_failed" = 0 ] && [ "$node_failed" = 0 ]
+if [ "$fuzz_failed" = 1 ]; then
+	echo "test: a fuzz harness failed (see above)" >&2
+fi
+[ "$unit_failed" = 0 ] && [ "$fuzz_failed" = 0 ] && [ "$node_failed" = 0 ]

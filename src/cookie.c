@@ -2,6 +2,7 @@
  * The Cookie header comes straight from the client, so the parser trusts
  * no length in it and never reads past its NUL.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "cookie.h"
@@ -21,7 +22,7 @@ cookie_find(const char *header, const char *name, char *out, size_t out_len)
 		    memcmp(p, name, name_len) == 0) {
 			value = p + name_len + 1;
 			len = (size_t)(end - value);
-			if (len >= out_len)
+			if (len >= out_len || len > INT_MAX)
 				return (-1);
 			memcpy(out, value, len);
 			out[len] = '\0';

@@ -1,11 +1,10 @@
 /*
  * redirect_uri_validate, redirect_uri_matches and
  * redirect_uri_explain_mismatch. The input is a requested URI and up to
- * REGISTERED_MAX registered URIs, separated by NUL bytes. Checked: an
- * accepted URI cannot send codes off the machine over plain http or to a
- * host hidden after userinfo, only a loopback port may differ in a match,
- * and a mismatch sentence quotes nothing of the requested URI beyond a
- * scheme or port.
+ * REGISTERED_MAX registered URIs, separated by NUL bytes. An accepted URI
+ * cannot send codes off the machine over plain http or to a host hidden
+ * after userinfo. In a match only a loopback port may differ. A mismatch
+ * sentence quotes nothing of the requested URI beyond a scheme or port.
  */
 #include "fuzz.h"
 #include "redirect_uri.h"
@@ -62,8 +61,8 @@ fuzz_validate(const char *uri)
 /*
  * Copy a URI that starts with an http loopback literal without its port:
  * the ':' and all up to the next '/', '?' or '#'. Returns NULL for any
- * other URI. '*port_valid' says whether the port was 1 to 65535 with no
- * leading zero, or absent.
+ * other URI. '*port_valid' is set to 1 when the port is 1 to 65535 with
+ * no leading zero, or absent, and to 0 otherwise.
  */
 static char *
 fuzz_without_port(const char *uri, int *port_valid)

@@ -4,10 +4,10 @@
 #   tests/fuzz/run.sh BUILD_DIR SECONDS NAME...
 #
 # NAME is a harness such as urlform (BUILD_DIR/fuzz_urlform). The seeds in
-# tests/fuzz/corpus/NAME are read only; inputs the fuzzer finds go to
-# BUILD_DIR/corpus/NAME, so later runs start from them, and a crashing
-# input is saved as BUILD_DIR/artifacts/NAME/crash-*. Every harness runs
-# even after one fails, and the summary lists the failures.
+# tests/fuzz/corpus/NAME are only read. Inputs that reach new code go to
+# BUILD_DIR/corpus/NAME, so later runs start from them. A crashing input
+# is saved as BUILD_DIR/artifacts/NAME/crash-*. Every harness runs even
+# after one fails, and the summary lists the failures.
 set -u
 
 if [ $# -lt 3 ]; then
@@ -30,13 +30,18 @@ for name in "$@"; do
 	if [ -f "tests/fuzz/$name.dict" ]; then
 		dict="-dict=tests/fuzz/$name.dict"
 	fi
+	# libFuzzer stops when a corpus folder is missing: a new harness may
+	# have no seeds yet.
+	seeds=""
+	if [ -d "tests/fuzz/corpus/$name" ]; then
+		seeds="tests/fuzz/corpus/$name"
+	fi
 
 	# -timeout fails an input that takes over 10 s, a hang in a parser.
 	# shellcheck disable=SC2086
 	"$build/fuzz_$name" $dict -max_total_time="$seconds" -timeout=10 \
 	    -max_len=8192 -print_final_stats=1 \
-	    -artifact_prefix="$artifacts/" "$corpus" "tests/fuzz/corpus/$name" \
-	    >"$log" 2>&1
+	    -artifact_prefix="$artifacts/" "$corpus" $seeds >"$log" 2>&1
 	rc=$?
 
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
@@ -44,8 +49,13 @@ for name in "$@"; do
 		echo "fuzz: $name: ok, ${runs:-?} runs in ${seconds} s"
 	else
 		echo "fuzz: $name: failed (exit $rc), see $log:" >&2
-		grep -E "^(==[0-9]+==ERROR|SUMMARY|.*invariant failed|.*runtime error)" \
-		    "$log" | head -5 >&2
+		report=$(grep -E "^(==[0-9]+==ERROR|SUMMARY|.*invariant failed|.*runtime error)" \
+		    "$log" | head -5)
+		if [ -n "$report" ]; then
+			echo "$report" >&2
+		else
+			tail -3 "$log" >&2
+		fi
 		ls "$artifacts" >&2
 		failed="$failed $name"
 	fi

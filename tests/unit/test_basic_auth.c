@@ -72,7 +72,7 @@ basic_padding(void **state)
 	char	id[ID_LEN], secret[SECRET_LEN];
 
 	(void)state;
-	/* "a:b" needs no padding, "a:bc" one '=', "a:bcd" ... */
+	/* "a:b" encodes without padding, "a:bc" with "==", "a:bcd" with "=". */
 	assert_int_equal(basic_auth_parse("Basic YTpi", id, sizeof(id), secret,
 	    sizeof(secret)), 0);
 	assert_string_equal(secret, "b");
