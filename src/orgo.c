@@ -35,6 +35,9 @@ KORE_SECCOMP_FILTER("orgo",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
+	/* AddressSanitizer's thread start-up (make asan): read-only calls. */
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
 );
 
 static const char *
