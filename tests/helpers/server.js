@@ -104,6 +104,9 @@ export function baseEnv(conninfo, port, extra = {}) {
     ORGO_MIGRATIONS_DIR: path.join(ROOT, 'migrations'),
     ORGO_ASSETS_DIR: path.join(ROOT, 'assets'),
     ORGO_MASTER_KEY_FILE: path.join(TMP, 'master.key'),
+    // Tests send bursts of token requests for one client; rate-limit.test.js
+    // turns the limit on for itself.
+    ORGO_TOKEN_RATE_LIMIT: '0',
     // Read by a build-asan server only. Leak checks are off unless asked
     // for, because Kore's parent keeps its memory pools until exit.
     ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0',
