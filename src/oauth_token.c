@@ -96,14 +96,29 @@ static enum flow_result	token_error_send(struct http_request *,
 
 /* An RFC 6749 section 5.2 error, logged, with CORS once the client is
  * known. */
+/* RFC 6749 Appendix A.1: a client_id is VSCHAR, %x20-7E. */
+static int
+token_client_id_valid(const char *id)
+{
+	for (; *id != '\0'; id++) {
+		if ((unsigned char)*id < 0x20 || (unsigned char)*id > 0x7e)
+			return (0);
+	}
+	return (1);
+}
+
 static enum flow_result
 token_error(struct http_request *req, struct flow *f, int status,
     const char *error, const char *description)
 {
 	struct token_ctx	*ctx = f->ctx;
 
+	/* The client_id comes from the request: log it only when it is
+	 * plain text, so it cannot forge log lines. */
 	kore_log(LOG_INFO, "token: client %s: %s: %s",
-	    ctx->client_id[0] ? ctx->client_id : "-", error, description);
+	    ctx->client_id[0] == '\0' ? "-" :
+	    token_client_id_valid(ctx->client_id) ? ctx->client_id :
+	    "(invalid)", error, description);
 	return (token_error_send(req, f, status, error, description));
 }
 
@@ -199,6 +214,10 @@ token_parse(struct http_request *req, struct flow *f)
 		}
 	}
 
+	if (ctx->client_id[0] != '\0' && !token_client_id_valid(ctx->client_id))
+		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
+		    "invalid_client", "client_id may contain only printable "
+		    "ASCII characters"));
 	if (ctx->client_id[0] == '\0')
 		return (token_error(req, f, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_client", "client authentication is missing: send "

@@ -61,6 +61,16 @@ describe('token endpoint', () => {
     });
   }
 
+  test('newline in client_id is invalid_client', async () => {
+    const res = await tokenRequest(server, null, {
+      body: 'grant_type=client_credentials&client_id=abc%0Atoken%3A+forged&client_secret=x',
+    });
+    assert.equal(res.status, 401);
+    assert.equal(res.json.error, 'invalid_client');
+    assert.match(res.json.error_description, /printable ASCII/);
+    assert.doesNotMatch(server.output, /forged/);
+  });
+
   test('JSON body is rejected', async () => {
     const res = await tokenRequest(server, null, {
       basic: [app.client_id, app.client_secret], contentType: 'application/json',
