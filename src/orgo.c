@@ -35,9 +35,11 @@ KORE_SECCOMP_FILTER("orgo",
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(clone3),
 	KORE_SYSCALL_ALLOW(rseq),
-	/* AddressSanitizer's thread start-up (make asan): read-only calls. */
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer's thread start-up (make asan). */
 	KORE_SYSCALL_ALLOW(gettid),
 	KORE_SYSCALL_ALLOW(sched_getaffinity),
+#endif
 );
 
 static const char *
