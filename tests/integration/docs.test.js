@@ -22,7 +22,8 @@ const PICTURE = 'https://pictures.example.org/carla.png';
 let server;
 
 before(async () => {
-  server = await startServer();
+  // An empty value falls back to the product's default rate limit (50).
+  server = await startServer({ env: { ORGO_TOKEN_RATE_LIMIT: '' } });
 });
 after(async () => server?.stop());
 
