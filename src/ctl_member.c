@@ -180,7 +180,7 @@ ctl_audit(PGconn *db, const char *action, const char *member_id,
 	    3, params, NULL));
 }
 
-/* Insert a member; on success 'id_out' holds its id. */
+/* Insert a member. On success, write its id to 'id_out'. */
 static int
 ctl_insert_member(PGconn *db, const struct member_args *a,
     const char *password, char *id_out, size_t id_len)

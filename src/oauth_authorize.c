@@ -100,7 +100,7 @@ authz_strdup(const char *s)
 	return (s != NULL ? kore_strdup(s) : NULL);
 }
 
-/* An error the member sees: the client or redirect URI is not trusted. */
+/* Show an error page: the client or redirect URI is not trusted. */
 static enum flow_result
 authz_error_page(struct http_request *req, struct flow *f, const char *title,
     const char *message)
@@ -607,7 +607,7 @@ static const char	authz_load_sql[] =
     " co.client_id = r.client_id AND co.member_id = $2"
     " WHERE r.handle_hash = $1 AND r.expires_at > now()";
 
-/* The consent form consumes the request: it cannot be answered twice. */
+/* The consent form consumes the request, so it cannot be submitted twice. */
 static const char	authz_take_sql[] =
     "WITH taken AS (DELETE FROM authorization_requests WHERE handle_hash ="
     " $1 AND expires_at > now() RETURNING *)"

@@ -723,7 +723,7 @@ token_revoke(struct http_request *req, struct flow *f)
 		return (flow_query(req, f, revoke_refresh_sql, 2, params));
 	}
 
-	/* Invalid and expired tokens need no revocation: answer 200. */
+	/* Invalid and expired tokens need no revocation: respond 200. */
 	if (jwt_verify(&orgo_keys, ctx->token, strlen(ctx->token), "at+jwt",
 	    (long)time(NULL), &ctx->claims, error, sizeof(error)) == -1) {
 		token_send(req, f, json_object());

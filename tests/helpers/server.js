@@ -115,7 +115,7 @@ export function baseEnv(conninfo, port, extra = {}) {
   };
 }
 
-// Spawns Kore and resolves once /healthz answers 200, or rejects with the
+// Spawns Kore and resolves once /healthz returns 200, or rejects with the
 // server's output when it exits or does not come up within 30 s.
 export async function startServer(opts = {}) {
   const certKind = opts.certKind ?? 'rsa';
