@@ -80,7 +80,7 @@ keymgr_runas orgo
 keymgr_root ${tls}
 workers 2
 http_body_max 131072
-http_header_max 8192
+http_header_max 16384
 http_hsts_enable 0
 pgsql_conn_max 8
 ${extraConfig ?? ''}
