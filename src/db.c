@@ -136,3 +136,79 @@ db_is_null(struct db_query *q, int row, int col)
 {
 	return (db_value(q, row, col) == NULL);
 }
+
+static void
+db_job_event(struct kore_pgsql *pgsql, void *arg)
+{
+	struct db_job	*job = arg;
+	PGresult	*result;
+
+	switch (pgsql->state) {
+	case KORE_PGSQL_STATE_WAIT:
+		return;
+	case KORE_PGSQL_STATE_RESULT:
+		if (job->result == NULL) {
+			job->result = pgsql->result;
+			pgsql->result = NULL;
+		}
+		kore_pgsql_continue(pgsql);
+		return;
+	case KORE_PGSQL_STATE_ERROR:
+		kore_log(LOG_ERR, "%s: query failed: %s", job->name,
+		    pgsql->error ? pgsql->error : "unknown error");
+		if (job->result != NULL) {
+			PQclear(job->result);
+			job->result = NULL;
+		}
+		break;
+	case KORE_PGSQL_STATE_COMPLETE:
+		break;
+	default:
+		kore_pgsql_continue(pgsql);
+		return;
+	}
+
+	kore_pgsql_cleanup(pgsql);
+	result = job->result;
+	job->result = NULL;
+	job->busy = 0;
+	job->done(result, job->arg);
+	if (result != NULL)
+		PQclear(result);
+}
+
+int
+db_job_start(struct db_job *job, const char *sql, int count,
+    const char **values)
+{
+	int		lengths[DB_PARAMS_MAX], formats[DB_PARAMS_MAX], i;
+
+	if (count > DB_PARAMS_MAX)
+		fatal("db_job_start: %d parameters, at most %d", count,
+		    DB_PARAMS_MAX);
+	if (job->busy)
+		return (-1);
+
+	kore_pgsql_init(&job->pgsql);
+	kore_pgsql_bind_callback(&job->pgsql, db_job_event, job);
+	if (!kore_pgsql_setup(&job->pgsql, DB_NAME, KORE_PGSQL_ASYNC)) {
+		kore_pgsql_cleanup(&job->pgsql);
+		return (-1);
+	}
+
+	for (i = 0; i < count; i++) {
+		lengths[i] = values[i] ? (int)strlen(values[i]) : 0;
+		formats[i] = 0;
+	}
+
+	if (!kore_pgsql_query_param_fields(&job->pgsql, sql, 0, count,
+	    values, lengths, formats)) {
+		kore_log(LOG_ERR, "%s: query failed to start: %s", job->name,
+		    job->pgsql.error ? job->pgsql.error : "unknown error");
+		kore_pgsql_cleanup(&job->pgsql);
+		return (-1);
+	}
+
+	job->busy = 1;
+	return (0);
+}

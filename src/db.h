@@ -38,6 +38,28 @@ enum db_status	db_start(struct http_request *req, struct db_query *q,
 enum db_status	db_poll(struct db_query *q);
 void		db_cleanup(struct db_query *q);
 
+/*
+ * A statement sent from a timer or task callback rather than a request.
+ * 'done' runs once, after the connection went back to the pool, with the
+ * rows or with NULL when the query failed. The result is freed after it.
+ */
+struct db_job {
+	struct kore_pgsql	 pgsql;
+	const char		*name;		/* prefix of its log lines */
+	void			(*done)(PGresult *, void *);
+	void			*arg;
+	PGresult		*result;
+	int			 busy;
+};
+
+/*
+ * Send 'sql' with 'count' text parameters for 'job'. Returns -1, and
+ * 'done' never runs, when the job is still busy, every connection is busy
+ * or the database is unreachable: the caller tries again later.
+ */
+int		db_job_start(struct db_job *job, const char *sql, int count,
+		    const char **values);
+
 /* Row accessors on a DB_READY query. NULL for SQL NULL. */
 int		 db_rows(struct db_query *q);
 const char	*db_value(struct db_query *q, int row, int col);

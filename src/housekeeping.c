@@ -7,10 +7,8 @@
 #include <kore/kore.h>
 #include <kore/pgsql.h>
 
+#include "db.h"
 #include "orgo.h"
-
-static struct kore_pgsql	housekeeping_pgsql;
-static int			housekeeping_busy;
 
 static const char	housekeeping_sql[] =
     "WITH codes AS (DELETE FROM authorization_codes WHERE expires_at <"
@@ -36,57 +34,30 @@ static const char	housekeeping_sql[] =
     " (SELECT count(*) FROM failures), (SELECT count(*) FROM devices)";
 
 static void
-housekeeping_result(struct kore_pgsql *pgsql, void *arg)
+housekeeping_done(PGresult *res, void *arg)
 {
-	PGresult	*res;
+	if (res == NULL)
+		return;
 
-	switch (pgsql->state) {
-	case KORE_PGSQL_STATE_WAIT:
-		return;
-	case KORE_PGSQL_STATE_RESULT:
-		res = pgsql->result;
-		kore_log(LOG_INFO, "housekeeping: purged codes=%s requests=%s "
-		    "sessions=%s refresh_tokens=%s grants=%s revoked=%s "
-		    "sign_in_failures=%s device_authorizations=%s",
-		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-		    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
-		    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
-		    PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7));
-		kore_pgsql_continue(pgsql);
-		return;
-	case KORE_PGSQL_STATE_ERROR:
-		kore_log(LOG_ERR, "housekeeping: purge failed: %s",
-		    pgsql->error ? pgsql->error : "unknown error");
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		break;
-	default:
-		kore_pgsql_continue(pgsql);
-		return;
-	}
-	kore_pgsql_cleanup(pgsql);
-	housekeeping_busy = 0;
+	kore_log(LOG_INFO, "housekeeping: purged codes=%s requests=%s "
+	    "sessions=%s refresh_tokens=%s grants=%s revoked=%s "
+	    "sign_in_failures=%s device_authorizations=%s",
+	    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+	    PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+	    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+	    PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 7));
 }
+
+static struct db_job	housekeeping_job = {
+	.name = "housekeeping",
+	.done = housekeeping_done,
+};
 
 static void
 housekeeping_tick(void *arg, u_int64_t now)
 {
-	if (housekeeping_busy)
-		return;
-
-	kore_pgsql_init(&housekeeping_pgsql);
-	kore_pgsql_bind_callback(&housekeeping_pgsql, housekeeping_result,
-	    NULL);
-	if (!kore_pgsql_setup(&housekeeping_pgsql, "db", KORE_PGSQL_ASYNC)) {
-		/* Busy or unreachable: the next tick tries again. */
-		kore_pgsql_cleanup(&housekeeping_pgsql);
-		return;
-	}
-	housekeeping_busy = 1;
-	if (!kore_pgsql_query(&housekeeping_pgsql, housekeeping_sql)) {
-		kore_pgsql_cleanup(&housekeeping_pgsql);
-		housekeeping_busy = 0;
-	}
+	/* Busy or unreachable: the next tick tries again. */
+	(void)db_job_start(&housekeeping_job, housekeeping_sql, 0, NULL);
 }
 
 void

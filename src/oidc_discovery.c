@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "db.h"
 #include "http_util.h"
 #include "keys.h"
 #include "orgo.h"
@@ -30,8 +31,6 @@ int	oidc_discovery(struct http_request *);
 int	oidc_jwks(struct http_request *);
 
 static char		*discovery_json;
-static struct kore_pgsql keys_pgsql;
-static int		 keys_busy;
 
 struct keys_rotation_task {
 	struct kore_task	task;		/* first: the entry casts */
@@ -217,49 +216,24 @@ keys_swap(PGresult *res)
 static void	keys_rotation_check(void);
 
 static void
-keys_reload_result(struct kore_pgsql *pgsql, void *arg)
+keys_reload_done(PGresult *res, void *arg)
 {
-	switch (pgsql->state) {
-	case KORE_PGSQL_STATE_WAIT:
-		return;
-	case KORE_PGSQL_STATE_RESULT:
-		keys_swap(pgsql->result);
-		kore_pgsql_continue(pgsql);
-		return;
-	case KORE_PGSQL_STATE_ERROR:
-		kore_log(LOG_ERR, "keys: reload query failed: %s",
-		    pgsql->error ? pgsql->error : "unknown error");
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		break;
-	default:
-		kore_pgsql_continue(pgsql);
-		return;
-	}
-	kore_pgsql_cleanup(pgsql);
-	keys_busy = 0;
+	if (res != NULL)
+		keys_swap(res);
 	keys_rotation_check();
 }
+
+static struct db_job	keys_reload_job = {
+	.name = "keys: reload",
+	.done = keys_reload_done,
+};
 
 static void
 keys_reload_tick(void *arg, u_int64_t now)
 {
-	if (keys_busy)
-		return;
-
-	kore_pgsql_init(&keys_pgsql);
-	kore_pgsql_bind_callback(&keys_pgsql, keys_reload_result, NULL);
-	if (!kore_pgsql_setup(&keys_pgsql, "db", KORE_PGSQL_ASYNC)) {
-		/* Queued (all connections busy) or the database is down:
-		 * try again at the next tick. */
-		kore_pgsql_cleanup(&keys_pgsql);
-		return;
-	}
-	keys_busy = 1;
-	if (!kore_pgsql_query(&keys_pgsql, KEYS_LOAD_SQL)) {
-		kore_pgsql_cleanup(&keys_pgsql);
-		keys_busy = 0;
-	}
+	/* Still running, queued or the database is down: the next tick
+	 * tries again. */
+	(void)db_job_start(&keys_reload_job, KEYS_LOAD_SQL, 0, NULL);
 }
 
 /* ---- Scheduled rotation (worker 1 only) ------------------------------ */
@@ -276,34 +250,20 @@ keys_rotation_run(struct kore_task *task)
 }
 
 static void
-keys_rotation_stored(struct kore_pgsql *pgsql, void *arg)
+keys_rotation_stored(PGresult *res, void *arg)
 {
-	switch (pgsql->state) {
-	case KORE_PGSQL_STATE_WAIT:
-		return;
-	case KORE_PGSQL_STATE_RESULT:
-		if (PQgetvalue(pgsql->result, 0, 0)[0] == 't')
-			kore_log(LOG_NOTICE, "keys: rotated, new key %s signs "
-			    "in %d s", keys_rotation->key.kid,
-			    KEYS_PUBLISH_SECONDS);
-		kore_pgsql_continue(pgsql);
-		return;
-	case KORE_PGSQL_STATE_ERROR:
-		kore_log(LOG_ERR, "keys: rotation failed: %s",
-		    pgsql->error ? pgsql->error : "unknown error");
-		break;
-	case KORE_PGSQL_STATE_COMPLETE:
-		break;
-	default:
-		kore_pgsql_continue(pgsql);
-		return;
-	}
-	kore_pgsql_cleanup(pgsql);
+	if (res != NULL && PQgetvalue(res, 0, 0)[0] == 't')
+		kore_log(LOG_NOTICE, "keys: rotated, new key %s signs in %d s",
+		    keys_rotation->key.kid, KEYS_PUBLISH_SECONDS);
 	keys_new_free(&keys_rotation->key);
 	kore_free(keys_rotation);
 	keys_rotation = NULL;
-	keys_busy = 0;
 }
+
+static struct db_job	keys_rotation_job = {
+	.name = "keys: rotation",
+	.done = keys_rotation_stored,
+};
 
 /* The key is generated on a task thread; store it from the event loop. */
 static void
@@ -334,23 +294,14 @@ keys_rotation_generated(struct kore_task *task)
 	params[4] = retain;
 	params[5] = age;
 
-	kore_pgsql_init(&keys_pgsql);
-	kore_pgsql_bind_callback(&keys_pgsql, keys_rotation_stored, NULL);
-	if (!kore_pgsql_setup(&keys_pgsql, "db", KORE_PGSQL_ASYNC) ||
-	    !kore_pgsql_query_params(&keys_pgsql, KEYS_ROTATE_SQL, 0, 6,
-	    params[0], strlen(params[0]), 0, params[1], strlen(params[1]), 0,
-	    params[2], strlen(params[2]), 0, params[3], strlen(params[3]), 0,
-	    params[4], strlen(params[4]), 0, params[5], strlen(params[5]), 0)) {
-		kore_pgsql_cleanup(&keys_pgsql);
-		goto done;
-	}
-	return;
+	if (db_job_start(&keys_rotation_job, KEYS_ROTATE_SQL, 6, params) == 0)
+		return;
+	kore_log(LOG_ERR, "keys: storing the new key failed to start");
 
 done:
 	keys_new_free(&job->key);
 	kore_free(job);
 	keys_rotation = NULL;
-	keys_busy = 0;
 }
 
 /*
@@ -368,7 +319,6 @@ keys_rotation_check(void)
 	    orgo_settings.key_rotation_days * 86400)
 		return;
 
-	keys_busy = 1;
 	keys_rotation = kore_calloc(1, sizeof(*keys_rotation));
 	kore_task_create(&keys_rotation->task, keys_rotation_run);
 	kore_task_bind_callback(&keys_rotation->task, keys_rotation_generated);
