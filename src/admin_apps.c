@@ -64,13 +64,8 @@ apps_ctx_free(void *arg)
 static int
 apps_run(struct http_request *req, const flow_step *steps, size_t count)
 {
-	struct flow	*f;
-	int		 rc;
-
-	rc = flow_run(req, steps, count, sizeof(struct apps_ctx), FLOW_HTML);
-	if ((f = http_state_get(req)) != NULL)
-		f->ctx_free = apps_ctx_free;
-	return (rc);
+	return (flow_run(req, steps, count, sizeof(struct apps_ctx),
+	    apps_ctx_free, FLOW_HTML));
 }
 
 static void

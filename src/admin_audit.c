@@ -821,12 +821,6 @@ static const flow_step	audit_steps[] = {
 int
 audit_log_page(struct http_request *req)
 {
-	struct flow	*f;
-	int		 rc;
-
-	rc = flow_run(req, audit_steps, ORGO_NITEMS(audit_steps),
-	    sizeof(struct audit_ctx), FLOW_HTML);
-	if ((f = http_state_get(req)) != NULL)
-		f->ctx_free = audit_ctx_free;
-	return (rc);
+	return (flow_run(req, audit_steps, ORGO_NITEMS(audit_steps),
+	    sizeof(struct audit_ctx), audit_ctx_free, FLOW_HTML));
 }

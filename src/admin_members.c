@@ -145,14 +145,8 @@ members_ctx_free(void *arg)
 static int
 members_run(struct http_request *req, const flow_step *steps, size_t count)
 {
-	struct flow	*f;
-	int		 rc;
-
-	rc = flow_run(req, steps, count, sizeof(struct members_ctx),
-	    FLOW_HTML);
-	if ((f = http_state_get(req)) != NULL)
-		f->ctx_free = members_ctx_free;
-	return (rc);
+	return (flow_run(req, steps, count, sizeof(struct members_ctx),
+	    members_ctx_free, FLOW_HTML));
 }
 
 static void

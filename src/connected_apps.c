@@ -40,14 +40,8 @@ connected_ctx_free(void *arg)
 static int
 connected_run(struct http_request *req, const flow_step *steps, size_t count)
 {
-	struct flow	*f;
-	int		 rc;
-
-	rc = flow_run(req, steps, count, sizeof(struct connected_ctx),
-	    FLOW_HTML);
-	if ((f = http_state_get(req)) != NULL)
-		f->ctx_free = connected_ctx_free;
-	return (rc);
+	return (flow_run(req, steps, count, sizeof(struct connected_ctx),
+	    connected_ctx_free, FLOW_HTML));
 }
 
 /* Render 'template' into the layout, or send 500 when rendering fails. */

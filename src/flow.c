@@ -12,7 +12,7 @@ static struct http_state	flow_states[] = {
 
 int
 flow_run(struct http_request *req, const flow_step *steps, size_t count,
-    size_t ctx_size, enum flow_kind kind)
+    size_t ctx_size, void (*ctx_free)(void *), enum flow_kind kind)
 {
 	struct flow	*f;
 
@@ -21,6 +21,7 @@ flow_run(struct http_request *req, const flow_step *steps, size_t count,
 		f->steps = steps;
 		f->count = count;
 		f->kind = kind;
+		f->ctx_free = ctx_free;
 		if (ctx_size > 0)
 			f->ctx = kore_calloc(1, ctx_size);
 	}

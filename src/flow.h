@@ -7,7 +7,7 @@
  *	static const flow_step	steps[] = { SESSION_STEPS, load, show };
  *	int handler(struct http_request *req)
  *	{ return (flow_run(req, steps, ORGO_NITEMS(steps), sizeof(ctx),
- *	      FLOW_HTML)); }
+ *	      ctx_free, FLOW_HTML)); }
  */
 #ifndef ORGO_FLOW_H
 #define ORGO_FLOW_H
@@ -50,8 +50,14 @@ struct flow {
 	void			(*ctx_free)(void *);
 };
 
+/*
+ * Run the flow of 'req', created on the first call with a zeroed context
+ * of 'ctx_size' bytes. 'ctx_free' (may be NULL) releases what the steps
+ * left in the context when the request is freed.
+ */
 int	flow_run(struct http_request *req, const flow_step *steps,
-	    size_t count, size_t ctx_size, enum flow_kind kind);
+	    size_t count, size_t ctx_size, void (*ctx_free)(void *),
+	    enum flow_kind kind);
 
 /* Start a query whose rows the next step reads from f->query. */
 enum flow_result	flow_query(struct http_request *req, struct flow *f,

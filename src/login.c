@@ -145,7 +145,7 @@ static int
 login_get(struct http_request *req)
 {
 	return (flow_run(req, login_get_steps, ORGO_NITEMS(login_get_steps),
-	    sizeof(struct urlform), FLOW_HTML));
+	    sizeof(struct urlform), NULL, FLOW_HTML));
 }
 
 static enum flow_result
@@ -180,14 +180,8 @@ login_show(struct http_request *req, struct flow *f)
 static int
 login_post(struct http_request *req)
 {
-	struct flow	*f;
-	int		 rc;
-
-	rc = flow_run(req, login_post_steps, ORGO_NITEMS(login_post_steps),
-	    sizeof(struct login_ctx), FLOW_HTML);
-	if (rc == KORE_RESULT_RETRY && (f = http_state_get(req)) != NULL)
-		f->ctx_free = login_ctx_free;
-	return (rc);
+	return (flow_run(req, login_post_steps, ORGO_NITEMS(login_post_steps),
+	    sizeof(struct login_ctx), login_ctx_free, FLOW_HTML));
 }
 
 static enum flow_result
@@ -198,7 +192,6 @@ login_parse(struct http_request *req, struct flow *f)
 	char			 error[FORM_ERROR_MAX], cookie[UTIL_TOKEN_LEN + 1];
 	int			 cookie_len;
 
-	f->ctx_free = login_ctx_free;
 	if (form_read_body(req, &ctx->form, error, sizeof(error)) == -1) {
 		page_error(req, HTTP_STATUS_BAD_REQUEST, "Invalid request",
 		    error, NULL);
@@ -421,7 +414,7 @@ int
 logout_post(struct http_request *req)
 {
 	return (flow_run(req, logout_steps, ORGO_NITEMS(logout_steps),
-	    sizeof(struct urlform), FLOW_HTML));
+	    sizeof(struct urlform), NULL, FLOW_HTML));
 }
 
 static const char	logout_sql[] =

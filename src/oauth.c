@@ -150,5 +150,5 @@ int
 oauth_preflight(struct http_request *req)
 {
 	return (flow_run(req, preflight_steps, ORGO_NITEMS(preflight_steps), 0,
-	    FLOW_JSON));
+	    NULL, FLOW_JSON));
 }

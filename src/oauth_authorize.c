@@ -85,13 +85,8 @@ authz_ctx_free(void *arg)
 static int
 authz_run(struct http_request *req, const flow_step *steps, size_t count)
 {
-	struct flow	*f;
-	int		 rc;
-
-	rc = flow_run(req, steps, count, sizeof(struct authz_ctx), FLOW_HTML);
-	if ((f = http_state_get(req)) != NULL)
-		f->ctx_free = authz_ctx_free;
-	return (rc);
+	return (flow_run(req, steps, count, sizeof(struct authz_ctx),
+	    authz_ctx_free, FLOW_HTML));
 }
 
 static char *

@@ -289,7 +289,6 @@ device_post(struct http_request *req, struct flow *f)
 static enum flow_result
 device_start(struct http_request *req, struct flow *f)
 {
-	f->ctx_free = device_ctx_free;
 	if (req->method == HTTP_METHOD_POST)
 		return (device_post(req, f));
 	return (device_get(req, f));
@@ -459,5 +458,5 @@ int
 device_page(struct http_request *req)
 {
 	return (flow_run(req, device_steps, ORGO_NITEMS(device_steps),
-	    sizeof(struct device_ctx), FLOW_HTML));
+	    sizeof(struct device_ctx), device_ctx_free, FLOW_HTML));
 }

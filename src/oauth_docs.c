@@ -108,7 +108,7 @@ int
 oauth_docs(struct http_request *req)
 {
 	return (flow_run(req, docs_steps, ORGO_NITEMS(docs_steps),
-	    sizeof(struct docs_ctx), FLOW_HTML));
+	    sizeof(struct docs_ctx), NULL, FLOW_HTML));
 }
 
 /* Return 1 when 's' has the shape of a client_id: [A-Za-z0-9_-]{1,64}. */

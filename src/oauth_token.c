@@ -174,7 +174,6 @@ token_parse(struct http_request *req, struct flow *f)
 	uint32_t		 wait;
 	int			 basic;
 
-	f->ctx_free = token_ctx_free;
 	if (form_read_body(req, &ctx->form, error, sizeof(error)) == -1)
 		return (token_error(req, f, HTTP_STATUS_BAD_REQUEST,
 		    "invalid_request", error));
@@ -628,19 +627,36 @@ static const flow_step	token_steps[] = {
 	token_parse, token_client_query, token_authenticate, token_issue,
 };
 
+/*
+ * Run 'steps' for a POST to one of this file's endpoints. With 'cors' the
+ * endpoint also answers browser preflights. Other methods get 405.
+ */
+static int
+token_endpoint(struct http_request *req, const char *endpoint, int cors,
+    const flow_step *steps, size_t count)
+{
+	char	message[80];
+
+	if (cors && req->method == HTTP_METHOD_OPTIONS)
+		return (oauth_preflight(req));
+	if (req->method != HTTP_METHOD_POST) {
+		http_response_header(req, "allow",
+		    cors ? "POST, OPTIONS" : "POST");
+		snprintf(message, sizeof(message),
+		    "the %s endpoint accepts POST only", endpoint);
+		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+		    "invalid_request", message);
+		return (KORE_RESULT_OK);
+	}
+	return (flow_run(req, steps, count, sizeof(struct token_ctx),
+	    token_ctx_free, FLOW_JSON));
+}
+
 int
 oauth_token(struct http_request *req)
 {
-	if (req->method == HTTP_METHOD_OPTIONS)
-		return (oauth_preflight(req));
-	if (req->method != HTTP_METHOD_POST) {
-		http_response_header(req, "allow", "POST, OPTIONS");
-		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
-		    "invalid_request", "the token endpoint accepts POST only");
-		return (KORE_RESULT_OK);
-	}
-	return (flow_run(req, token_steps, ORGO_NITEMS(token_steps),
-	    sizeof(struct token_ctx), FLOW_JSON));
+	return (token_endpoint(req, "token", 1, token_steps,
+	    ORGO_NITEMS(token_steps)));
 }
 
 /* ---- Revocation (RFC 7009) ------------------------------------------ */
@@ -769,17 +785,8 @@ static const flow_step	revoke_steps[] = {
 int
 oauth_revoke(struct http_request *req)
 {
-	if (req->method == HTTP_METHOD_OPTIONS)
-		return (oauth_preflight(req));
-	if (req->method != HTTP_METHOD_POST) {
-		http_response_header(req, "allow", "POST, OPTIONS");
-		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
-		    "invalid_request", "the revocation endpoint accepts POST "
-		    "only");
-		return (KORE_RESULT_OK);
-	}
-	return (flow_run(req, revoke_steps, ORGO_NITEMS(revoke_steps),
-	    sizeof(struct token_ctx), FLOW_JSON));
+	return (token_endpoint(req, "revocation", 1, revoke_steps,
+	    ORGO_NITEMS(revoke_steps)));
 }
 
 /* ---- Introspection (RFC 7662) --------------------------------------- */
@@ -896,15 +903,8 @@ static const flow_step	introspect_steps[] = {
 int
 oauth_introspect(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST) {
-		http_response_header(req, "allow", "POST");
-		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
-		    "invalid_request", "the introspection endpoint accepts "
-		    "POST only");
-		return (KORE_RESULT_OK);
-	}
-	return (flow_run(req, introspect_steps, ORGO_NITEMS(introspect_steps),
-	    sizeof(struct token_ctx), FLOW_JSON));
+	return (token_endpoint(req, "introspection", 0, introspect_steps,
+	    ORGO_NITEMS(introspect_steps)));
 }
 
 /* ---- Device authorization (RFC 8628 section 3.1) -------------------- */
@@ -1029,14 +1029,7 @@ static const flow_step	device_authorization_steps[] = {
 int
 oauth_device_authorization(struct http_request *req)
 {
-	if (req->method != HTTP_METHOD_POST) {
-		http_response_header(req, "allow", "POST");
-		http_util_json_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
-		    "invalid_request", "the device authorization endpoint "
-		    "accepts POST only");
-		return (KORE_RESULT_OK);
-	}
-	return (flow_run(req, device_authorization_steps,
-	    ORGO_NITEMS(device_authorization_steps), sizeof(struct token_ctx),
-	    FLOW_JSON));
+	return (token_endpoint(req, "device authorization", 0,
+	    device_authorization_steps,
+	    ORGO_NITEMS(device_authorization_steps)));
 }

@@ -133,7 +133,6 @@ userinfo_verify(struct http_request *req, struct flow *f)
 	char			 error[JWT_ERROR_MAX];
 	enum flow_result	 r;
 
-	f->ctx_free = userinfo_ctx_free;
 	if ((r = userinfo_token(req, ctx, &token)) != FLOW_NEXT)
 		return (r);
 
@@ -234,5 +233,5 @@ oauth_userinfo(struct http_request *req)
 		return (KORE_RESULT_OK);
 	}
 	return (flow_run(req, userinfo_steps, ORGO_NITEMS(userinfo_steps),
-	    sizeof(struct userinfo_ctx), FLOW_JSON));
+	    sizeof(struct userinfo_ctx), userinfo_ctx_free, FLOW_JSON));
 }

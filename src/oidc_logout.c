@@ -59,7 +59,6 @@ logout_parse(struct http_request *req, struct flow *f)
 	char			 error[FORM_ERROR_MAX];
 	int			 rc;
 
-	f->ctx_free = logout_ctx_free;
 	if (req->method == HTTP_METHOD_POST)
 		rc = form_read_body(req, &ctx->form, error, sizeof(error));
 	else
@@ -240,5 +239,5 @@ int
 oidc_logout(struct http_request *req)
 {
 	return (flow_run(req, logout_steps, ORGO_NITEMS(logout_steps),
-	    sizeof(struct logout_ctx), FLOW_HTML));
+	    sizeof(struct logout_ctx), logout_ctx_free, FLOW_HTML));
 }

@@ -17,7 +17,7 @@ int
 home_get(struct http_request *req)
 {
 	return (flow_run(req, home_steps, ORGO_NITEMS(home_steps), 0,
-	    FLOW_HTML));
+	    NULL, FLOW_HTML));
 }
 
 static enum flow_result
@@ -31,7 +31,7 @@ int
 settings_get(struct http_request *req)
 {
 	return (flow_run(req, settings_steps, ORGO_NITEMS(settings_steps), 0,
-	    FLOW_HTML));
+	    NULL, FLOW_HTML));
 }
 
 static enum flow_result
