@@ -184,7 +184,7 @@ db_job_start(struct db_job *job, const char *sql, int count,
 	int		lengths[DB_PARAMS_MAX], formats[DB_PARAMS_MAX], i;
 
 	if (count > DB_PARAMS_MAX)
-		fatal("db_job_start: %d parameters, at most %d", count,
+		fatal("db_job_start: %d parameters, max %d", count,
 		    DB_PARAMS_MAX);
 	if (job->busy)
 		return (-1);

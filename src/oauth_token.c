@@ -629,7 +629,7 @@ static const flow_step	token_steps[] = {
 
 /*
  * Run 'steps' for a POST to one of this file's endpoints. With 'cors' the
- * endpoint also answers browser preflights. Other methods get 405.
+ * endpoint also handles browser preflights. Other methods get 405.
  */
 static int
 token_endpoint(struct http_request *req, const char *endpoint, int cors,
