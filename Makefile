@@ -8,6 +8,7 @@
 #   make fuzz-ci the same for 10 s each
 #   make asan    kore and orgo.so with ASan and UBSan in build-asan/
 #   make asan-unit  the unit tests with ASan and UBSan
+#   make asan-test  all tests against the ASan and UBSan build
 #   make bench   benchmark against node-oidc-provider (docs/benchmarks.md)
 #
 # Nothing here depends on the checkout's folder name.
@@ -35,7 +36,7 @@ CFLAGS_BASE=	-std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fstack-protector-strong \
 # Pure modules: no Kore or database calls, linked by the unit tests too.
 PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/password.c src/template.c src/urlform.c src/jwt.c src/email.c src/client_form.c src/redirect_uri.c src/secretbox.c src/cors.c src/tokens.c src/ratelimit.c src/device_code.c
 PURE_SRC+=	src/basic_auth.c src/cookie.c
-PURE_SRC+=	src/audit_format.c
+PURE_SRC+=	src/audit_format.c src/member_names.c
 # Modules that use libpq directly (start-up and orgoctl, never a request).
 SYNC_SRC=	src/migrate.c src/keys.c
 # Modules that run inside Kore.
@@ -140,7 +141,7 @@ FUZZ_NAMES=	$(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS=	$(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_PURE_OBJ=	$(PURE_SRC:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 
-.PHONY: fuzz fuzz-ci fuzz-build asan asan-unit
+.PHONY: fuzz fuzz-ci fuzz-build asan asan-unit asan-test
 # Keep the objects that only pattern rules name, so they are not rebuilt.
 .SECONDARY: $(FUZZ_PURE_OBJ)
 
@@ -175,3 +176,8 @@ asan:
 # tests/unit/test_fuzz_regressions.c show up as ASan reports.
 asan-unit:
 	$(MAKE) BUILD=build-asan EXTRA_CFLAGS="$(ASAN_CFLAGS)" unit
+
+# Every unit, integration, browser and interop test against the sanitizer
+# build. A report in a server's output fails the test that started it.
+asan-test: asan asan-unit
+	ORGO_TEST_BUILD=build-asan scripts/test.sh --integration-only

@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "form.h"
 #include "http_util.h"
+#include "member_names.h"
 #include "orgo.h"
 #include "page.h"
 #include "password.h"
@@ -31,11 +32,9 @@
 #define MEMBERS_NAME_BYTES_MAX	(MEMBERS_NAME_MAX * 4)
 #define MEMBERS_PICTURE_MAX	2000	/* bytes */
 
-/* The CHECKs on roles.name and groups.name allow at most 64 characters. */
-#define MEMBERS_LABEL_MAX	64
 #define MEMBERS_ROLES_MAX	32
 #define MEMBERS_GROUPS_MAX	64
-#define MEMBERS_LIST_BYTES_MAX	(MEMBERS_GROUPS_MAX * (MEMBERS_LABEL_MAX + 2))
+#define MEMBERS_LIST_BYTES_MAX	(MEMBERS_GROUPS_MAX * (MEMBER_NAME_MAX + 2))
 
 #define MEMBERS_FIELD_ERROR_MAX	256
 #define MEMBERS_ADMIN_ROLE	"ADMIN_TENANT"
@@ -535,40 +534,6 @@ members_list_has(const char *list, const char *name, size_t len)
 	return (0);
 }
 
-/* The CHECK on roles.name: ^[A-Z][A-Z0-9_]{0,63}$. */
-static int
-members_role_valid(const char *s, size_t len)
-{
-	size_t	i;
-
-	if (len == 0 || len > MEMBERS_LABEL_MAX || s[0] < 'A' || s[0] > 'Z')
-		return (0);
-	for (i = 1; i < len; i++) {
-		if (!(s[i] >= 'A' && s[i] <= 'Z') &&
-		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '_')
-			return (0);
-	}
-	return (1);
-}
-
-/* The CHECK on groups.name: ^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$. */
-static int
-members_group_valid(const char *s, size_t len)
-{
-	size_t	i;
-	char	c;
-
-	for (i = 0; i < len; i++) {
-		c = s[i];
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9'))
-			continue;
-		if (i == 0 || (c != ' ' && c != '.' && c != '_' && c != '-'))
-			return (0);
-	}
-	return (len > 0 && len <= MEMBERS_LABEL_MAX);
-}
-
 /*
  * Split comma-separated role or group names into 'out', one name a line,
  * without blanks around names, empty items or repeats. The output is
@@ -597,18 +562,16 @@ members_split_names(const char *text, int roles, char *out, size_t out_len,
 		if (len == 0 || members_list_has(out, item, len))
 			continue;
 
-		if (len > MEMBERS_LABEL_MAX) {
+		if (len > MEMBER_NAME_MAX) {
 			snprintf(error, error_len, "%s names are at most %d "
-			    "characters long.", kind, MEMBERS_LABEL_MAX);
+			    "characters long.", kind, MEMBER_NAME_MAX);
 			return (-1);
 		}
-		if (roles ? !members_role_valid(item, len) :
-		    !members_group_valid(item, len)) {
-			snprintf(error, error_len, roles ? "Role \"%.*s\" is not "
-			    "valid: use capital letters A-Z, digits and _, and "
-			    "start with a letter." : "Group \"%.*s\" is not valid: "
-			    "use letters, digits, spaces, '.', '_' and '-', and "
-			    "start with a letter or digit.", (int)len, item);
+		if (roles ? !member_role_valid(item, len) :
+		    !member_group_valid(item, len)) {
+			snprintf(error, error_len, "%s \"%.*s\" is not valid: "
+			    "%s.", kind, (int)len, item, roles ?
+			    MEMBER_ROLE_RULE : MEMBER_GROUP_RULE);
 			return (-1);
 		}
 		if (count == max) {

@@ -13,6 +13,7 @@
 
 #include "ctl_member.h"
 #include "email.h"
+#include "member_names.h"
 #include "password.h"
 #include "ctl_db.h"
 #include "util.h"
@@ -78,12 +79,22 @@ ctl_parse(int argc, char **argv, struct member_args *a)
 				    CTL_LIST_MAX);
 				return (-1);
 			}
+			if (!member_role_valid(optarg, strlen(optarg))) {
+				fprintf(stderr, "orgoctl: invalid role \"%s\": "
+				    "%s\n", optarg, MEMBER_ROLE_RULE);
+				return (-1);
+			}
 			a->roles[a->role_count++] = optarg;
 			break;
 		case 'g':
 			if (a->group_count == CTL_LIST_MAX) {
 				fprintf(stderr, "orgoctl: at most %d --group\n",
 				    CTL_LIST_MAX);
+				return (-1);
+			}
+			if (!member_group_valid(optarg, strlen(optarg))) {
+				fprintf(stderr, "orgoctl: invalid group \"%s\": "
+				    "%s\n", optarg, MEMBER_GROUP_RULE);
 				return (-1);
 			}
 			a->groups[a->group_count++] = optarg;

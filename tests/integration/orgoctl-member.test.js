@@ -267,9 +267,20 @@ describe('member roles and groups', () => {
   test('invalid group name is rejected', async () => {
     const yan = add('yan@example.org', 'Yan');
     const res = orgoctl(['member', 'add-group', '--email', yan.email, '--group', '!bad']);
-    assert.equal(res.status, 1);
-    assert.match(res.stderr, /^orgoctl: database error: /);
+    assert.equal(res.status, 2);
+    assert.equal(res.stderr, 'orgoctl: invalid group "!bad": use letters, digits, spaces, ' +
+      "'.', '_' and '-', and start with a letter or digit\n");
     assert.deepEqual((await member(yan.email)).groups, []);
+  });
+
+  test('invalid role name is rejected', async () => {
+    const before = await memberCount();
+    const res = orgoctl(['member', 'add', '--email', 'zoe@example.org', '--name', 'Zoe',
+      '--password-stdin', '--role', 'auditor'], 'a long test password\n');
+    assert.equal(res.status, 2);
+    assert.equal(res.stderr, 'orgoctl: invalid role "auditor": use capital letters A-Z, ' +
+      'digits and _, and start with a letter\n');
+    assert.equal(await memberCount(), before);
   });
 
   test('role without --role prints usage', () => {
