@@ -483,7 +483,7 @@ apps_new_create(struct http_request *req, struct flow *f)
 
 	if (client_input_check(&ctx->input, ctx->name, ctx->description,
 	    ctx->redirect_text, ctx->logout_text, ctx->scope_names,
-	    ctx->scope_count, ctx->type) == -1) {
+	    ctx->scope_count, ctx->type, ctx->device_grant) == -1) {
 		apps_render_form(req, f, HTTP_STATUS_BAD_REQUEST, 0, NULL,
 		    NULL);
 		return (FLOW_DONE);
@@ -747,8 +747,8 @@ apps_detail_show(struct http_request *req, struct flow *f)
 		return (FLOW_DONE);
 	if (client_input_check(&ctx->input, ctx->name, ctx->description,
 	    ctx->redirect_text, ctx->logout_text, ctx->scope_names,
-	    ctx->scope_count, ctx->type[0] ? ctx->type : ctx->stored_type) ==
-	    -1) {
+	    ctx->scope_count, ctx->type[0] ? ctx->type : ctx->stored_type,
+	    ctx->device_grant) == -1) {
 		apps_render_detail(req, f, HTTP_STATUS_BAD_REQUEST, NULL,
 		    flow_value(f, 0, 5), flow_value(f, 0, 6));
 		return (FLOW_DONE);

@@ -158,8 +158,8 @@ client_check_uri_list(const char *text, char **uris, size_t *count,
 	}
 
 	if (*count == 0 && required) {
-		snprintf(error, error_len,
-		    "at least one redirect URI is required");
+		snprintf(error, error_len, "a public app without the "
+		    "device grant needs at least one redirect URI");
 	}
 }
 
@@ -200,18 +200,9 @@ int
 client_input_check(struct client_input *in, const char *name,
     const char *description, const char *redirect_text,
     const char *logout_text, const char *const *scope_names,
-    size_t scope_count, const char *type)
+    size_t scope_count, const char *type, int device_grant)
 {
 	memset(in, 0, sizeof(*in));
-
-	client_check_name(in, name);
-	client_check_description(in, description);
-	client_check_uri_list(redirect_text, in->redirect_uris,
-	    &in->redirect_count, 1, in->redirect_error,
-	    sizeof(in->redirect_error));
-	client_check_uri_list(logout_text, in->logout_uris, &in->logout_count,
-	    0, in->logout_error, sizeof(in->logout_error));
-	client_check_scopes(in, scope_names, scope_count);
 
 	if (type != NULL) {
 		if (strcmp(type, "public") == 0) {
@@ -221,6 +212,15 @@ client_input_check(struct client_input *in, const char *name,
 			    "Client type must be confidential or public");
 		}
 	}
+
+	client_check_name(in, name);
+	client_check_description(in, description);
+	client_check_uri_list(redirect_text, in->redirect_uris,
+	    &in->redirect_count, in->is_public && !device_grant,
+	    in->redirect_error, sizeof(in->redirect_error));
+	client_check_uri_list(logout_text, in->logout_uris, &in->logout_count,
+	    0, in->logout_error, sizeof(in->logout_error));
+	client_check_scopes(in, scope_names, scope_count);
 
 	if (in->name_error[0] || in->description_error[0] ||
 	    in->redirect_error[0] || in->logout_error[0] ||

@@ -35,13 +35,15 @@ struct client_input {
  * holds one URI per line; 'logout_text' too (post-logout redirect URIs,
  * same rules, zero allowed). 'scope_names' are the scopes ticked (profile,
  * email, groups, roles). 'type' is "confidential" or "public", or NULL
- * when the type cannot change (editing). Returns 0 when every field is
- * valid, -1 when at least one *_error is set. Free with client_input_free.
+ * for confidential. A public app needs a redirect URI unless
+ * 'device_grant' is set; a confidential one may use client_credentials
+ * alone. Returns 0 when every field is valid, -1 when at least one *_error
+ * is set. Free with client_input_free.
  */
 int	client_input_check(struct client_input *in, const char *name,
 	    const char *description, const char *redirect_text,
 	    const char *logout_text, const char *const *scope_names,
-	    size_t scope_count, const char *type);
+	    size_t scope_count, const char *type, int device_grant);
 void	client_input_free(struct client_input *in);
 
 /*

@@ -157,12 +157,12 @@ app_print_errors(const struct client_input *in)
 
 /* Printed by app add --help, and on stderr when --name is missing. */
 static const char	app_add_usage[] =
-    "usage: orgoctl app add --name N --redirect-uri U [--redirect-uri U2]..."
+    "usage: orgoctl app add --name N [--redirect-uri U]..."
     " [--scope S]... [--public] [--grant device_code]"
     " [--post-logout-redirect-uri U]... [--description D] [--json]\n"
     "\n"
     "  --name N                 name members see, 1 to 100 characters\n"
-    "  --redirect-uri U         where codes are sent, 1 to 20, compared\n"
+    "  --redirect-uri U         where codes are sent, up to 20, compared\n"
     "                           character for character: https, http only\n"
     "                           on 127.0.0.1, [::1] or localhost, or a\n"
     "                           private-use scheme such as\n"
@@ -172,7 +172,8 @@ static const char	app_add_usage[] =
     "                           http://127.0.0.1/callback and the app may\n"
     "                           use http://127.0.0.1:PORT/callback. Path and\n"
     "                           query must match; localhost gets no such\n"
-    "                           exception.\n"
+    "                           exception. A public app needs one unless\n"
+    "                           it has --grant device_code.\n"
     "  --scope S                profile, email, groups or roles (openid is\n"
     "                           always allowed); repeat for several\n"
     "  --public                 no client secret, PKCE required: for\n"
@@ -233,7 +234,8 @@ app_add(PGconn *db, int argc, char **argv)
 		return (1);
 	}
 	rc = client_input_check(&in, a.name, a.description, text, logout_text,
-	    a.scopes, a.scope_count, a.is_public ? "public" : "confidential");
+	    a.scopes, a.scope_count, a.is_public ? "public" : "confidential",
+	    a.device_grant);
 	free(text);
 	free(logout_text);
 	/* The same message client_form.c gives for more than 20 lines. */

@@ -173,6 +173,14 @@ authz_check_redirect(struct http_request *req, struct flow *f,
 	char			 message[REDIRECT_URI_EXPLAIN_MAX];
 	size_t			 count, i;
 
+	/* A confidential or device-only app may register none. */
+	if (registered_text[0] == '\0')
+		return (authz_error_page(req, f, "Invalid redirect URI",
+		    "The application has no registered redirect URIs, so it "
+		    "cannot use the authorization endpoint. An administrator "
+		    "can add one under Settings \u2192 Developers \u2192 "
+		    "OAuth Applications."));
+
 	copy = kore_strdup(registered_text);
 	count = 0;
 	for (line = copy; line != NULL && count < AUTHZ_URIS_MAX; line = next) {

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char		*scopes[FUZZ_SCOPES_MAX];
 	size_t			 scope_count;
 	char			*scope_text, *p;
-	int			 rc;
+	int			 rc, device;
 
 	fuzz_split(data, size, parts, FUZZ_FIELDS);
 
@@ -46,8 +46,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    scope_count < FUZZ_SCOPES_MAX; p = strtok(NULL, " "))
 		scopes[scope_count++] = p;
 
+	/* The low bit of the first byte sets device_grant. */
+	device = size > 0 && (data[0] & 1);
 	rc = client_input_check(&in, parts[0], parts[1], parts[2], parts[3],
-	    scopes, scope_count, parts[4][0] == '-' ? NULL : parts[4]);
+	    scopes, scope_count, parts[4][0] == '-' ? NULL : parts[4], device);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	FUZZ_CHECK(memchr(in.redirect_error, '\0',
 	    sizeof(in.redirect_error)) != NULL);
@@ -57,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_uris(in.logout_uris, in.logout_count);
 	if (rc == 0) {
 		FUZZ_CHECK(in.name != NULL && in.name[0] != '\0');
-		FUZZ_CHECK(in.redirect_count > 0);
+		FUZZ_CHECK(in.redirect_count > 0 || !in.is_public || device);
 		FUZZ_CHECK((in.scopes & SCOPE_OPENID) != 0);
 		joined = client_redirects_join(in.redirect_uris,
 		    in.redirect_count);

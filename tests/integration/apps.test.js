@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer } from '../helpers/server.js';
 import { Agent, addMember, csrfToken, orgoctl } from '../helpers/http.js';
+import { tokenRequest } from '../helpers/oauth.js';
 
 const BASE = '/settings/developers/oauth-applications';
 const FORM_ERROR_ALERT = 'The application was not saved. Correct the fields marked below.';
@@ -264,6 +265,25 @@ describe('create', () => {
     assert.equal(stored.rows[0].audit.includes(secret), false, 'the secret is not in audit_log');
   });
 
+  test('confidential app without redirect URIs', async () => {
+    const agent = await signedIn();
+    const res = await createApp(agent, {
+      name: 'Nightly export', redirectUris: '', scopes: [], clientType: 'confidential',
+    });
+    assert.equal(res.status, 200);
+    const clientId = shownClientId(res.text_);
+    const secret = shownSecret(res.text_);
+    assert.deepEqual((await clientRow(clientId)).redirect_uris, []);
+
+    const token = await tokenRequest(server, { grant_type: 'client_credentials' }, { basic: [clientId, secret] });
+    assert.equal(token.status, 200, token.text_);
+    assert.equal(token.json.token_type, 'Bearer');
+
+    const page = await agent.get('/oauth/authorize?response_type=code&client_id=' + clientId);
+    assert.equal(page.status, 400);
+    assert.match(page.text_, /The application has no registered redirect URIs/);
+  });
+
   test('public app has no secret', async () => {
     const agent = await signedIn();
     const res = await createApp(agent, {
@@ -341,8 +361,8 @@ describe('create validation', () => {
       message: 'Name must be at most 100 characters' },
     { label: '1001-character description', fields: { description: 'd'.repeat(1001) }, field: 'description',
       message: 'Description must be at most 1000 characters' },
-    { label: 'no redirect URI', fields: { redirectUris: ' \n \n' }, field: 'redirect_uris',
-      message: 'at least one redirect URI is required' },
+    { label: 'public app without redirect URI', fields: { redirectUris: ' \n \n', clientType: 'public' },
+      field: 'redirect_uris', message: 'a public app without the device grant needs at least one redirect URI' },
     { label: '21 redirect URIs', fields: { redirectUris: twentyOne }, field: 'redirect_uris',
       message: 'at most 20 redirect URIs are allowed' },
     { label: 'duplicate redirect URI',

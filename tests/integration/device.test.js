@@ -253,6 +253,27 @@ describe('device flow', () => {
     assert.match(tokens.json.refresh_token, /^[A-Za-z0-9_-]{43}$/);
   });
 
+  test('device-only app without redirect URI', async () => {
+    const kiosk = addApp(server, { name: 'Kiosk', isPublic: true, scopes: ['profile'], grants: ['device_code'],
+      redirectUris: [] });
+    const row = await server.query('SELECT redirect_uris FROM clients WHERE client_id = $1', [kiosk.client_id]);
+    assert.deepEqual(row.rows[0].redirect_uris, []);
+
+    const res = await startDevice(kiosk, { scope: 'profile' });
+    assert.equal(res.status, 200, res.text_);
+    const agent = await signedIn();
+    const { done } = await answer(agent, res.json.user_code, 'approve');
+    assert.equal(done.status, 200);
+    const tokens = await poll(kiosk, res.json.device_code);
+    assert.equal(tokens.status, 200, tokens.text_);
+    assert.equal(tokens.json.scope, 'profile');
+
+    const page = await agent.get('/oauth/authorize?response_type=code&client_id=' + kiosk.client_id);
+    assert.equal(page.status, 400);
+    assert.match(page.text_, /The application has no registered redirect URIs/);
+    assert.equal(page.headers.get('location'), null);
+  });
+
   test('device code of another app is invalid_grant', async () => {
     const other = addApp(server, { name: 'Other TV', grants: ['device_code'] });
     const start = (await startDevice(tv, { scope: 'openid' })).json;
@@ -413,7 +434,7 @@ describe('orgoctl app add --grant', () => {
   test('--help explains loopback ports and the device flow', () => {
     const out = spawnSync(path.join(ROOT, 'build/orgoctl'), ['app', 'add', '--help'], { env: server.env, encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
-    assert.match(out.stdout, /^usage: orgoctl app add --name N --redirect-uri U/);
+    assert.match(out.stdout, /^usage: orgoctl app add --name N \[--redirect-uri U\]\.\.\./);
     assert.match(out.stdout, /On 127\.0\.0\.1 and\s+\[::1\] any port matches/);
     assert.match(out.stdout, /--grant device_code/);
   });

@@ -127,8 +127,8 @@ describe('app add validation', () => {
     { label: '1001-character description',
       args: ['--name', 'App', '--description', 'd'.repeat(1001), '--redirect-uri', 'https://app.example.com/cb'],
       stderr: 'orgoctl: --description: Description must be at most 1000 characters\n' },
-    { label: 'no redirect URI', args: ['--name', 'App'],
-      stderr: 'orgoctl: --redirect-uri: at least one redirect URI is required\n' },
+    { label: 'public app without redirect URI', args: ['--name', 'App', '--public'],
+      stderr: 'orgoctl: --redirect-uri: a public app without the device grant needs at least one redirect URI\n' },
     { label: '21 redirect URIs', args: ['--name', 'App', ...many(21)],
       stderr: 'orgoctl: --redirect-uri: at most 20 redirect URIs are allowed\n' },
     { label: '25 redirect URIs', args: ['--name', 'App', ...many(25)],
@@ -166,7 +166,7 @@ describe('app add validation', () => {
   test('missing --name prints usage', () => {
     const res = run(['app', 'add', '--redirect-uri', 'https://app.example.com/cb']);
     assert.equal(res.status, 2);
-    assert.match(res.stderr, /^usage: orgoctl app add --name N --redirect-uri U/);
+    assert.match(res.stderr, /^usage: orgoctl app add --name N \[--redirect-uri U\]\.\.\./);
   });
 });
 

@@ -32,7 +32,7 @@ valid_input_is_cleaned(void **state)
 	(void)state;
 	assert_int_equal(client_input_check(&in, "  Wiki  ", "Team wiki\n",
 	    " https://wiki.example.org/cb \n\nhttp://127.0.0.1/cb\n",
-	    "https://wiki.example.org/bye", scopes, 2, "public"), 0);
+	    "https://wiki.example.org/bye", scopes, 2, "public", 0), 0);
 	assert_string_equal(in.name, "Wiki");
 	assert_string_equal(in.description, "Team wiki");
 	assert_int_equal(in.redirect_count, 2);
@@ -52,7 +52,8 @@ each_field_reports_its_error(void **state)
 
 	(void)state;
 	assert_int_equal(client_input_check(&in, "", "", "https://a.example/cb\n"
-	    "https://a.example/cb", "ftp://x.example", scopes, 1, "other"), -1);
+	    "https://a.example/cb", "ftp://x.example", scopes, 1, "other", 0),
+	    -1);
 	assert_string_equal(in.name_error, "Name is required");
 	assert_string_equal(in.redirect_error, "line 2: duplicate of line 1");
 	assert_non_null(strstr(in.logout_error, "line 1:"));
@@ -74,15 +75,39 @@ name_counts_characters(void **state)
 		memcpy(name + i * 2, "\xc3\xa9", 2);	/* e with acute */
 	name[200] = '\0';
 	assert_int_equal(client_input_check(&in, name, "",
-	    "https://a.example/cb", "", NULL, 0, "public"), 0);
+	    "https://a.example/cb", "", NULL, 0, "public", 0), 0);
 	client_input_free(&in);
 
 	memcpy(name + 200, "\xc3\xa9", 2);
 	name[202] = '\0';
 	assert_int_equal(client_input_check(&in, name, "",
-	    "https://a.example/cb", "", NULL, 0, "public"), -1);
+	    "https://a.example/cb", "", NULL, 0, "public", 0), -1);
 	assert_string_equal(in.name_error, "Name must be at most 100 "
 	    "characters");
+	client_input_free(&in);
+}
+
+static void
+redirect_uri_needed_by_public_app(void **state)
+{
+	struct client_input	in;
+
+	(void)state;
+	assert_int_equal(client_input_check(&in, "TV", "", " \n", "", NULL, 0,
+	    "public", 0), -1);
+	assert_string_equal(in.redirect_error, "a public app without the "
+	    "device grant needs at least one redirect URI");
+	client_input_free(&in);
+
+	assert_int_equal(client_input_check(&in, "TV", "", "", "", NULL, 0,
+	    "public", 1), 0);
+	assert_int_equal(in.redirect_count, 0);
+	client_input_free(&in);
+
+	assert_int_equal(client_input_check(&in, "Billing job", "", "", "",
+	    NULL, 0, "confidential", 0), 0);
+	assert_int_equal(in.redirect_count, 0);
+	assert_int_equal(in.is_public, 0);
 	client_input_free(&in);
 }
 
@@ -94,6 +119,7 @@ main(void)
 		cmocka_unit_test(valid_input_is_cleaned),
 		cmocka_unit_test(each_field_reports_its_error),
 		cmocka_unit_test(name_counts_characters),
+		cmocka_unit_test(redirect_uri_needed_by_public_app),
 	};
 
 	return (cmocka_run_group_tests_name("client_form", tests, NULL, NULL));
