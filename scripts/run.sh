@@ -41,7 +41,8 @@ build/orgoctl bootstrap-admin --email "${ORGO_ADMIN_EMAIL:-admin@orgo.test}"
 
 # Kore runs in the foreground, and stops its workers and key manager on
 # SIGINT/SIGTERM; the trap then stops PostgreSQL.
-build/kore -f -c kore.conf &
+# Argon2id's memory faults in as huge pages (see docs/production.md).
+GLIBC_TUNABLES=glibc.malloc.hugetlb=1 build/kore -f -c kore.conf &
 kore_pid=$!
 trap 'kill -TERM $kore_pid 2>/dev/null || true' INT TERM
 wait $kore_pid || true

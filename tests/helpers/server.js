@@ -107,6 +107,8 @@ export function baseEnv(conninfo, port, extra = {}) {
     // Tests send bursts of token requests for one client; rate-limit.test.js
     // turns the limit on for itself.
     ORGO_TOKEN_RATE_LIMIT: '0',
+    // Huge pages for Argon2id memory, as make run and the systemd unit set.
+    GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1',
     // Read by a build-asan server only. Leak checks are off unless asked
     // for, because Kore's parent keeps its memory pools until exit.
     ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0',
