@@ -177,6 +177,30 @@ db_job_event(struct kore_pgsql *pgsql, void *arg)
 		PQclear(result);
 }
 
+/*
+ * When the connection drops mid-query (EPOLLHUP or EPOLLRDHUP), Kore sets
+ * the error state and frees the connection without calling the callback.
+ */
+void
+db_job_reap(struct db_job *job)
+{
+	PGresult	*result;
+
+	if (!job->busy || job->pgsql.state != KORE_PGSQL_STATE_ERROR ||
+	    job->pgsql.conn != NULL)
+		return;
+
+	kore_log(LOG_ERR, "%s: query failed: %s", job->name,
+	    job->pgsql.error ? job->pgsql.error : "connection lost");
+	kore_pgsql_cleanup(&job->pgsql);
+	result = job->result;
+	job->result = NULL;
+	job->busy = 0;
+	job->done(NULL, job->arg);
+	if (result != NULL)
+		PQclear(result);
+}
+
 int
 db_job_start(struct db_job *job, const char *sql, int count,
     const char **values)
@@ -186,6 +210,7 @@ db_job_start(struct db_job *job, const char *sql, int count,
 	if (count > DB_PARAMS_MAX)
 		fatal("db_job_start: %d parameters, max %d", count,
 		    DB_PARAMS_MAX);
+	db_job_reap(job);
 	if (job->busy)
 		return (-1);
 

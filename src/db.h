@@ -60,6 +60,12 @@ struct db_job {
 int		db_job_start(struct db_job *job, const char *sql, int count,
 		    const char **values);
 
+/*
+ * Finish 'job' with NULL if its connection dropped mid-query. db_job_start
+ * does this itself, so call it only for a job not started again soon.
+ */
+void		db_job_reap(struct db_job *job);
+
 /* Row accessors on a DB_READY query. NULL for SQL NULL. */
 int		 db_rows(struct db_query *q);
 const char	*db_value(struct db_query *q, int row, int col);

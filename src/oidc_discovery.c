@@ -214,6 +214,12 @@ keys_swap(PGresult *res)
 }
 
 static void	keys_rotation_check(void);
+static void	keys_rotation_stored(PGresult *, void *);
+
+static struct db_job	keys_rotation_job = {
+	.name = "keys: rotation",
+	.done = keys_rotation_stored,
+};
 
 static void
 keys_reload_done(PGresult *res, void *arg)
@@ -234,6 +240,7 @@ keys_reload_tick(void *arg, u_int64_t now)
 	/* Still running, queued or the database is down: the next tick
 	 * tries again. */
 	(void)db_job_start(&keys_reload_job, KEYS_LOAD_SQL, 0, NULL);
+	db_job_reap(&keys_rotation_job);
 }
 
 /* ---- Scheduled rotation (worker 1 only) ------------------------------ */
@@ -259,11 +266,6 @@ keys_rotation_stored(PGresult *res, void *arg)
 	kore_free(keys_rotation);
 	keys_rotation = NULL;
 }
-
-static struct db_job	keys_rotation_job = {
-	.name = "keys: rotation",
-	.done = keys_rotation_stored,
-};
 
 /* The key is generated on a task thread; store it from the event loop. */
 static void

@@ -1,7 +1,8 @@
 // The periodic purge removes expired rows and keeps live ones.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../helpers/server.js';
+import net from 'node:net';
+import { dbClient, pgConfig, startServer } from '../helpers/server.js';
 import { addMember, orgoctl } from '../helpers/http.js';
 
 let server;
@@ -52,4 +53,66 @@ test('expired rows are purged, live rows kept', async () => {
   assert.deepEqual(await left('authorization_requests', 'handle_hash'), ['live-request']);
   // A used code is kept an hour past expiry so a late replay is detected.
   assert.deepEqual(await left('authorization_codes', 'code_hash'), ['recent-code']);
+});
+
+// Forwards connections to PostgreSQL, so a test can reset them all the
+// way a broken network does (no message from PostgreSQL, only a reset).
+async function startProxy(target) {
+  const sockets = new Set();
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const drop = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('error', drop);
+    upstream.on('error', drop);
+    client.on('close', drop);
+    upstream.on('close', drop);
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: proxy.address().port,
+    reset() { for (const sock of sockets) sock.resetAndDestroy(); sockets.clear(); },
+    close() { this.reset(); proxy.close(); },
+  };
+}
+
+test('purge resumes after connection reset', async () => {
+  // Only the second server, reaching PostgreSQL through the proxy, purges.
+  await server.stop();
+  const target = pgConfig(server.db.conninfo);
+  const proxy = await startProxy(target);
+  const conninfo = server.db.conninfo.replace(/port=\d+/, `port=${proxy.port}`);
+  const second = await startServer({
+    database: server.db, env: { ORGO_HOUSEKEEPING_INTERVAL: '1', ORGO_DATABASE: conninfo },
+  });
+  const locker = await dbClient(server.db.conninfo);
+  try {
+    // Hold a purge on a lock, then reset every connection of the server.
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+    const waiting = await waitFor(async () => {
+      const r = await server.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE wait_event_type = 'Lock' AND query LIKE 'WITH codes AS (DELETE FROM authorization_codes%'`);
+      return r.rows[0].n > 0;
+    });
+    assert.equal(waiting, true, 'a purge waits for the lock');
+    proxy.reset();
+    await locker.query('ROLLBACK');
+
+    await server.query(`INSERT INTO sessions (id_hash, member_id, csrf_token, idle_timeout, expires_at, last_seen_at)
+      VALUES ('expired-after-reset', $1, 'x', interval '1 hour', now() - interval '1 second', now())`, [memberId]);
+    const purged = await waitFor(async () => {
+      const r = await server.query("SELECT count(*)::int AS n FROM sessions WHERE id_hash = 'expired-after-reset'");
+      return r.rows[0].n === 0;
+    });
+    assert.equal(purged, true, 'expired session purged within 10 s of the reset');
+    assert.match(second.output, /housekeeping: query failed/);
+  } finally {
+    await locker.end();
+    await second.stop();
+    proxy.close();
+  }
 });
