@@ -27,6 +27,7 @@ struct jwt_keyset	orgo_keys;
 long			orgo_keys_newest_created;
 struct ratelimit	orgo_token_limit;
 uint8_t			orgo_master[SECRETBOX_KEY_LEN];
+char			orgo_user_code_key[65];
 
 
 /*
@@ -67,6 +68,9 @@ orgo_keys_load(PGconn *db)
 	if (secretbox_key_load(orgo_settings.master_key_file, orgo_master,
 	    error, sizeof(error)) == -1)
 		fatalx("ORGO_MASTER_KEY_FILE: %s", error);
+	if (util_hmac_sha256_hex(orgo_master, SECRETBOX_KEY_LEN,
+	    "device user codes", 17, orgo_user_code_key) == -1)
+		fatalx("keys: deriving the user code key failed");
 	if (keys_load(db, orgo_master, &orgo_keys, &orgo_keys_newest_created,
 	    error, sizeof(error)) == -1)
 		fatalx("%s", error);

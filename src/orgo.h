@@ -28,6 +28,13 @@ extern struct ratelimit		orgo_token_limit;
 /* The master key that opens the sealed signing keys. */
 extern uint8_t			orgo_master[];
 
+/*
+ * HMAC key for stored device user codes, derived from the master key: a
+ * user code has about 35 bits, so a plain hash in the table would give
+ * it away to anyone who reads the table.
+ */
+extern char			orgo_user_code_key[];
+
 /* Start the key reload timer of a worker. */
 void	oidc_keys_worker_start(void);
 

@@ -3,6 +3,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "util.h"
@@ -104,20 +105,43 @@ util_b64url_decode(const char *in, size_t len, uint8_t *out, size_t out_len)
 	return ((long)o);
 }
 
-void
-util_sha256_hex(const void *in, size_t len, char out[65])
+static void
+util_hex32(const unsigned char md[32], char out[65])
 {
 	static const char	hex[] = "0123456789abcdef";
-	unsigned char		md[32];
-	unsigned int		md_len, i;
+	unsigned int		i;
 
-	md_len = sizeof(md);
-	EVP_Digest(in, len, md, &md_len, EVP_sha256(), NULL);
 	for (i = 0; i < 32; i++) {
 		out[i * 2] = hex[md[i] >> 4];
 		out[i * 2 + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+void
+util_sha256_hex(const void *in, size_t len, char out[65])
+{
+	unsigned char	md[32];
+	unsigned int	md_len;
+
+	md_len = sizeof(md);
+	EVP_Digest(in, len, md, &md_len, EVP_sha256(), NULL);
+	util_hex32(md, out);
+}
+
+int
+util_hmac_sha256_hex(const void *key, size_t key_len, const void *in,
+    size_t len, char out[65])
+{
+	unsigned char	md[32];
+	unsigned int	md_len;
+
+	md_len = sizeof(md);
+	if (HMAC(EVP_sha256(), key, (int)key_len, in, len, md, &md_len) ==
+	    NULL || md_len != sizeof(md))
+		return (-1);
+	util_hex32(md, out);
+	return (0);
 }
 
 int

@@ -25,6 +25,11 @@ long	util_b64url_decode(const char *in, size_t len, uint8_t *out,
 /* SHA-256 of 'len' bytes as lowercase hex (65 bytes with the NUL). */
 void	util_sha256_hex(const void *in, size_t len, char out[65]);
 
+/* HMAC-SHA256 (RFC 2104) of 'len' bytes under 'key', as lowercase hex.
+ * Returns 0, or -1 when OpenSSL fails. */
+int	util_hmac_sha256_hex(const void *key, size_t key_len, const void *in,
+	    size_t len, char out[65]);
+
 /* Compare in time independent of where the first difference is. */
 int	util_equal_ct(const void *a, size_t a_len, const void *b,
 	    size_t b_len);

@@ -5,6 +5,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, startServer } from '../helpers/server.js';
 import { Agent, addMember, csrfToken } from '../helpers/http.js';
@@ -98,7 +100,12 @@ describe('device authorization endpoint', () => {
       `SELECT d.*, extract(epoch FROM d.expires_at - d.created_at)::int AS ttl, row_to_json(d)::text AS json
        FROM device_authorizations d WHERE device_code_hash = $1`, [sha256Hex(body.device_code)])).rows;
     assert.equal(rows.length, 1);
-    assert.equal(rows[0].user_code_hash, sha256Hex(body.user_code.replace('-', '')));
+    // An HMAC under a key derived from the master key, never a plain hash.
+    const code = body.user_code.replace('-', '');
+    const master = Buffer.from(fs.readFileSync(server.env.ORGO_MASTER_KEY_FILE, 'utf8').trim(), 'hex');
+    const codeKey = crypto.createHmac('sha256', master).update('device user codes').digest('hex');
+    assert.equal(rows[0].user_code_hash, crypto.createHmac('sha256', codeKey).update(code).digest('hex'));
+    assert.notEqual(rows[0].user_code_hash, sha256Hex(code));
     assert.equal(rows[0].scopes, 'openid profile offline_access');
     assert.equal(rows[0].status, 'pending');
     assert.equal(rows[0].poll_interval, 5);

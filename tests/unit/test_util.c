@@ -67,6 +67,19 @@ sha256_known_value(void **state)
 	    "b00361a396177a9cb410ff61f20015ad");
 }
 
+/* RFC 4231, test case 2. */
+static void
+hmac_sha256_known_value(void **state)
+{
+	char	hex[65];
+
+	(void)state;
+	assert_int_equal(util_hmac_sha256_hex("Jefe", 4,
+	    "what do ya want for nothing?", 28, hex), 0);
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c7"
+	    "5a003f089d2739839dec58b964ec3843");
+}
+
 static void
 token_is_43_url_safe_chars(void **state)
 {
@@ -100,6 +113,7 @@ main(void)
 		cmocka_unit_test(b64url_url_alphabet),
 		cmocka_unit_test(b64url_rejects_bad_input),
 		cmocka_unit_test(sha256_known_value),
+		cmocka_unit_test(hmac_sha256_known_value),
 		cmocka_unit_test(token_is_43_url_safe_chars),
 		cmocka_unit_test(equal_ct_lengths),
 	};
