@@ -226,32 +226,13 @@ static const char	connected_load_sql[] =
     " ON c.id = co.client_id WHERE c.client_id = $1 AND co.member_id = $2";
 
 /*
- * One statement, so the consent, the grants and the audit record change
- * together or not at all. Revoking the grants makes oauth_refresh() reject
+ * consent_revoke() (migrations/0011_consent_revoke.sql) removes the consent
+ * and unused codes, denies approved device authorizations and revokes the
+ * grants in one transaction. Revoked grants make oauth_refresh() reject
  * their refresh tokens and /oauth/userinfo their access tokens ("gid").
- * Unused codes are deleted so that a code issued just before cannot start
- * a new grant. A grant revoked earlier keeps its first revoked_reason.
- *
- * NOTE: a code being redeemed while this statement runs can still commit
- * a grant that the statement's snapshot does not see, and so stays valid.
  */
 static const char	connected_revoke_sql[] =
-    "WITH removed AS (DELETE FROM consents co USING clients c"
-    " WHERE co.client_id = c.id AND c.client_id = $1 AND co.member_id = $2"
-    " RETURNING co.client_id AS client_pk, c.client_id, co.scopes),"
-    " revoked AS (UPDATE grants g SET revoked_at = now(),"
-    " revoked_reason = 'revoked by member' FROM removed"
-    " WHERE g.client_id = removed.client_pk AND g.member_id = $2"
-    " AND g.revoked_at IS NULL RETURNING g.id),"
-    " codes AS (DELETE FROM authorization_codes a USING removed"
-    " WHERE a.client_id = removed.client_pk AND a.member_id = $2"
-    " AND a.used_at IS NULL RETURNING a.code_hash),"
-    " audit AS (INSERT INTO audit_log (actor_member_id, action, target,"
-    " address, details) SELECT $2, 'consent_revoked', 'client:' ||"
-    " removed.client_id, $3, jsonb_build_object('scopes', removed.scopes,"
-    " 'grants_revoked', (SELECT count(*) FROM revoked),"
-    " 'codes_deleted', (SELECT count(*) FROM codes)) FROM removed)"
-    " SELECT (SELECT count(*) FROM revoked) FROM removed";
+    "SELECT consent_revoke($1, $2, $3)";
 
 static enum flow_result	connected_revoke_done(struct http_request *,
 			    struct flow *);
@@ -398,7 +379,7 @@ connected_revoke_done(struct http_request *req, struct flow *f)
 {
 	struct connected_ctx	*ctx = f->ctx;
 
-	if (flow_rows(f) != 1)
+	if (flow_rows(f) != 1 || flow_value(f, 0, 0) == NULL)
 		return (connected_not_found(req, f));
 
 	kore_log(LOG_NOTICE, "connected apps: member %lld revoked client %s "

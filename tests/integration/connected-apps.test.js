@@ -2,8 +2,9 @@
 // revoking their access, over HTTPS against the real server.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../helpers/server.js';
+import { dbClient, startServer } from '../helpers/server.js';
 import { Agent, addMember, csrfToken, orgoctl } from '../helpers/http.js';
+import { sha256Hex } from '../helpers/oauth.js';
 
 const PAGE = '/settings/connected-apps';
 const WIKI_REDIRECT = 'https://wiki.example.org/cb';
@@ -392,5 +393,43 @@ describe('revoke isolation and bad input', () => {
       "SELECT count(*)::int AS n FROM audit_log WHERE action = 'consent_revoked' AND target = $1",
       [`client:${app.client_id}`]);
     assert.equal(rows.rows[0].n, 0);
+  });
+});
+
+describe('revoke during a redemption', () => {
+  test('grant of a code redeemed meanwhile is revoked', async () => {
+    const app = addApp('Race Wiki');
+    const { member, agent } = await signedInMember('Racer');
+    const { code } = await authorize(agent, app);
+    const clientPk = (await server.query('SELECT id FROM clients WHERE client_id = $1', [app.client_id])).rows[0].id;
+
+    // A redemption in flight: the code row is locked, its grant not yet committed.
+    const redeemer = await dbClient(server.db.conninfo);
+    try {
+      await redeemer.query('BEGIN');
+      const redeemed = await redeemer.query(
+        "SELECT status FROM oauth_redeem_code($1, $2, $3, NULL, 'race-grant', NULL, 3600, 86400)",
+        [sha256Hex(code), clientPk, WIKI_REDIRECT]);
+      assert.equal(redeemed.rows[0].status, 'ok');
+
+      const page = await agent.get(revokePath(app));
+      const posted = agent.post(revokePath(app), { csrf_token: csrfToken(page.text_) });
+      let waiting = false;
+      for (let i = 0; i < 50 && !waiting; i++) {
+        const r = await server.query(`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT consent_revoke%'`);
+        waiting = r.rows[0].n === 1;
+        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(waiting, true, 'the revoke waits for the code row');
+      await redeemer.query('COMMIT');
+      assert.equal((await posted).status, 303);
+    } finally {
+      await redeemer.end();
+    }
+
+    const grants = await grantsOf(member, app);
+    assert.equal(grants.length, 1);
+    assert.equal(grants[0].revoked_reason, 'revoked by member');
   });
 });

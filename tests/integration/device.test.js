@@ -281,6 +281,28 @@ describe('device flow', () => {
     assert.equal(page.headers.get('location'), null);
   });
 
+  test('revoking the app denies an unredeemed approval', async () => {
+    const tv = addApp(server, { name: 'Hall TV', scopes: ['profile'], grants: ['device_code'], redirectUris: [] });
+    const start = await startDevice(tv, { scope: 'profile' });
+    assert.equal(start.status, 200, start.text_);
+    const agent = await signedIn();
+    const { done } = await answer(agent, start.json.user_code, 'approve');
+    assert.equal(done.status, 200);
+
+    const page = await agent.get(`/settings/connected-apps/${tv.client_id}/revoke`);
+    assert.equal(page.status, 200);
+    const revoked = await agent.post(`/settings/connected-apps/${tv.client_id}/revoke`,
+      { csrf_token: csrfToken(page.text_) });
+    assert.equal(revoked.status, 303);
+
+    const res = await poll(tv, start.json.device_code);
+    assert.equal(res.status, 400, res.text_);
+    assert.equal(res.json.error, 'access_denied');
+    const audit = await server.query(
+      "SELECT details FROM audit_log WHERE action = 'consent_revoked' AND target = $1", [`client:${tv.client_id}`]);
+    assert.equal(audit.rows[0].details.device_authorizations_denied, 1);
+  });
+
   test('device code of another app is invalid_grant', async () => {
     const other = addApp(server, { name: 'Other TV', grants: ['device_code'] });
     const start = (await startDevice(tv, { scope: 'openid' })).json;
