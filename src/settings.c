@@ -62,7 +62,7 @@ static const struct setting setting_table[] = {
 	{ "ORGO_TOKEN_RATE_LIMIT", SETTING_COUNT, "50", 0, 1000000,
 	    FIELD(token_rate_limit), "requests per second per client_id at "
 	    "the token, revocation and introspection endpoints (0: no limit)" },
-	{ "ORGO_DB_CONNECTIONS", SETTING_COUNT, "16", 1, 256,
+	{ "ORGO_DB_CONNECTIONS", SETTING_COUNT, "4", 1, 256,
 	    FIELD(db_connections), "PostgreSQL connections per worker" },
 };
 

@@ -82,7 +82,6 @@ workers 2
 http_body_max 131072
 http_header_max 16384
 http_hsts_enable 0
-pgsql_conn_max 8
 ${extraConfig ?? ''}
 domain * {
 	attach tls

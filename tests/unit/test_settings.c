@@ -54,7 +54,7 @@ defaults_apply(void **state)
 	assert_int_equal(s.access_token_ttl, 600);
 	assert_int_equal(s.code_ttl, 60);
 	assert_int_equal(s.refresh_token_ttl, 2592000);
-	assert_int_equal(s.db_connections, 16);
+	assert_int_equal(s.db_connections, 4);
 	settings_free(&s);
 }
 
