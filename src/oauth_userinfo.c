@@ -110,9 +110,9 @@ userinfo_token(struct http_request *req, struct userinfo_ctx *ctx,
 	case 0:
 		return (FLOW_NEXT);
 	case 1:
-		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
-		    "invalid_request", "the Authorization header must use the "
-		    "Bearer scheme"));
+		/* Another scheme counts as no credentials (section 3.1). */
+		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED, NULL,
+		    "the Authorization header must use the Bearer scheme"));
 	default:
 		return (userinfo_reject(req, HTTP_STATUS_UNAUTHORIZED,
 		    "invalid_token", "the bearer token is empty or not in "
