@@ -233,6 +233,64 @@ describe('paths and methods', () => {
   });
 });
 
+describe('slow clients', () => {
+  let slow;
+  before(async () => {
+    slow = await startServer({ extraConfig: 'http_header_timeout 2\nhttp_body_timeout 3' });
+  });
+  after(async () => slow?.stop());
+
+  // Sends 'text' and stops, then collects what the server sends until it
+  // closes the connection.
+  function sendAndWait(text) {
+    return new Promise((resolve, reject) => {
+      const started = Date.now();
+      const socket = tls.connect({ host: '127.0.0.1', port: slow.port, servername: 'localhost' }, () => {
+        socket.write(text);
+      });
+      let data = '';
+      const done = () => resolve({ data, ms: Date.now() - started });
+      socket.on('data', (d) => { data += d; });
+      socket.on('close', done);
+      socket.on('error', reject);
+      socket.setTimeout(15000, () => socket.destroy());
+    });
+  }
+
+  test('unfinished header fields get 408', async () => {
+    const { data, ms } = await sendAndWait('GET /healthz HTTP/1.1\r\nHost: localhost\r\n');
+    assert.match(data, /^HTTP\/1\.1 408 /);
+    assert.match(data, /\r\n\r\nThe request did not arrive within 2 seconds\.\n$/);
+    assert.ok(ms >= 1900, `answered after ${ms} ms`);
+  });
+
+  test('idle keep-alive outlasts the header timeout', async () => {
+    const responses = await new Promise((resolve, reject) => {
+      const request = 'GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n';
+      const socket = tls.connect({ host: '127.0.0.1', port: slow.port, servername: 'localhost' }, () => {
+        socket.write(request);
+        setTimeout(() => socket.write(request.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n')), 3000);
+      });
+      let data = '';
+      socket.on('data', (d) => { data += d; });
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+      socket.setTimeout(15000, () => socket.destroy());
+    });
+    assert.equal(responses.match(/HTTP\/1\.1 \d+/g).join(','), 'HTTP/1.1 200,HTTP/1.1 200');
+  });
+
+  test('unfinished body gets 408', async () => {
+    const before = await slow.query('SELECT count(*)::int AS n FROM audit_log');
+    const { data, ms } = await sendAndWait('POST /oauth/token HTTP/1.1\r\nHost: localhost\r\n' +
+      'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=');
+    assert.match(data, /^HTTP\/1\.1 408 /);
+    assert.match(data, /\r\n\r\nThe request did not arrive within 3 seconds\.\n$/);
+    assert.ok(ms >= 2900, `answered after ${ms} ms`);
+    assert.deepEqual(await slow.query('SELECT count(*)::int AS n FROM audit_log'), before);
+  });
+});
+
 describe('sign-in form', () => {
   test('JSON where a form is expected', async () => {
     const agent = new Agent(server.url);
