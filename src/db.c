@@ -137,11 +137,25 @@ db_is_null(struct db_query *q, int row, int col)
 	return (db_value(q, row, col) == NULL);
 }
 
+/* Release the connection, then call 'done' with the rows, or NULL. */
+static void
+db_job_finish(struct db_job *job, int ok)
+{
+	PGresult	*result;
+
+	kore_pgsql_cleanup(&job->pgsql);
+	result = job->result;
+	job->result = NULL;
+	job->busy = 0;
+	job->done(ok ? result : NULL, job->arg);
+	if (result != NULL)
+		PQclear(result);
+}
+
 static void
 db_job_event(struct kore_pgsql *pgsql, void *arg)
 {
 	struct db_job	*job = arg;
-	PGresult	*result;
 
 	switch (pgsql->state) {
 	case KORE_PGSQL_STATE_WAIT:
@@ -156,25 +170,15 @@ db_job_event(struct kore_pgsql *pgsql, void *arg)
 	case KORE_PGSQL_STATE_ERROR:
 		kore_log(LOG_ERR, "%s: query failed: %s", job->name,
 		    pgsql->error ? pgsql->error : "unknown error");
-		if (job->result != NULL) {
-			PQclear(job->result);
-			job->result = NULL;
-		}
-		break;
+		db_job_finish(job, 0);
+		return;
 	case KORE_PGSQL_STATE_COMPLETE:
-		break;
+		db_job_finish(job, 1);
+		return;
 	default:
 		kore_pgsql_continue(pgsql);
 		return;
 	}
-
-	kore_pgsql_cleanup(pgsql);
-	result = job->result;
-	job->result = NULL;
-	job->busy = 0;
-	job->done(result, job->arg);
-	if (result != NULL)
-		PQclear(result);
 }
 
 /*
@@ -184,21 +188,13 @@ db_job_event(struct kore_pgsql *pgsql, void *arg)
 void
 db_job_reap(struct db_job *job)
 {
-	PGresult	*result;
-
 	if (!job->busy || job->pgsql.state != KORE_PGSQL_STATE_ERROR ||
 	    job->pgsql.conn != NULL)
 		return;
 
 	kore_log(LOG_ERR, "%s: query failed: %s", job->name,
 	    job->pgsql.error ? job->pgsql.error : "connection lost");
-	kore_pgsql_cleanup(&job->pgsql);
-	result = job->result;
-	job->result = NULL;
-	job->busy = 0;
-	job->done(NULL, job->arg);
-	if (result != NULL)
-		PQclear(result);
+	db_job_finish(job, 0);
 }
 
 int
