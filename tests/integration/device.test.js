@@ -74,6 +74,16 @@ async function answer(agent, typed, decision) {
   return { confirm, done };
 }
 
+// Starts a device authorization for 'app' and approves it as Alice.
+async function startAndApprove(app, form) {
+  const start = await startDevice(app, form);
+  assert.equal(start.status, 200, start.text_);
+  const agent = await signedIn();
+  const { done } = await answer(agent, start.json.user_code, 'approve');
+  assert.equal(done.status, 200);
+  return { start: start.json, agent };
+}
+
 describe('device authorization endpoint', () => {
   test('discovery lists the endpoint and the grant', async () => {
     const metadata = await (await fetch(`${server.url}/.well-known/openid-configuration`)).json();
@@ -246,14 +256,9 @@ describe('device flow', () => {
     const cli = addApp(server, { name: 'Command Line', isPublic: true, scopes: ['profile'], grants: ['device_code'],
       redirectUris: ['http://127.0.0.1/callback'] });
     assert.equal(cli.client_secret, undefined);
-    const res = await startDevice(cli, { scope: 'profile' });
-    assert.equal(res.status, 200, res.text_);
+    const { start } = await startAndApprove(cli, { scope: 'profile' });
 
-    const agent = await signedIn();
-    const { done } = await answer(agent, res.json.user_code, 'approve');
-    assert.equal(done.status, 200);
-
-    const tokens = await poll(cli, res.json.device_code);
+    const tokens = await poll(cli, start.device_code);
     assert.equal(tokens.status, 200, tokens.text_);
     assert.equal(tokens.json.scope, 'profile');
     assert.equal(tokens.json.id_token, undefined, 'no ID token without openid');
@@ -266,12 +271,8 @@ describe('device flow', () => {
     const row = await server.query('SELECT redirect_uris FROM clients WHERE client_id = $1', [kiosk.client_id]);
     assert.deepEqual(row.rows[0].redirect_uris, []);
 
-    const res = await startDevice(kiosk, { scope: 'profile' });
-    assert.equal(res.status, 200, res.text_);
-    const agent = await signedIn();
-    const { done } = await answer(agent, res.json.user_code, 'approve');
-    assert.equal(done.status, 200);
-    const tokens = await poll(kiosk, res.json.device_code);
+    const { start, agent } = await startAndApprove(kiosk, { scope: 'profile' });
+    const tokens = await poll(kiosk, start.device_code);
     assert.equal(tokens.status, 200, tokens.text_);
     assert.equal(tokens.json.scope, 'profile');
 
@@ -283,11 +284,7 @@ describe('device flow', () => {
 
   test('revoking the app denies an unredeemed approval', async () => {
     const tv = addApp(server, { name: 'Hall TV', scopes: ['profile'], grants: ['device_code'], redirectUris: [] });
-    const start = await startDevice(tv, { scope: 'profile' });
-    assert.equal(start.status, 200, start.text_);
-    const agent = await signedIn();
-    const { done } = await answer(agent, start.json.user_code, 'approve');
-    assert.equal(done.status, 200);
+    const { start, agent } = await startAndApprove(tv, { scope: 'profile' });
 
     const page = await agent.get(`/settings/connected-apps/${tv.client_id}/revoke`);
     assert.equal(page.status, 200);
@@ -295,7 +292,7 @@ describe('device flow', () => {
       { csrf_token: csrfToken(page.text_) });
     assert.equal(revoked.status, 303);
 
-    const res = await poll(tv, start.json.device_code);
+    const res = await poll(tv, start.device_code);
     assert.equal(res.status, 400, res.text_);
     assert.equal(res.json.error, 'access_denied');
     const audit = await server.query(
