@@ -355,6 +355,9 @@ app_list(PGconn *db, int argc, char **argv, int show)
 			app_print_json(list);
 		}
 	} else {
+		/* On stderr, so stdout stays one line per application. */
+		if (PQntuples(res) == 0)
+			fprintf(stderr, "orgoctl: no applications registered\n");
 		for (i = 0; i < PQntuples(res); i++) {
 			printf("%-24s %-13s %-30s scopes=%s redirect_uris=%s\n",
 			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),

@@ -215,13 +215,21 @@ login_parse(struct http_request *req, struct flow *f)
 	cookie_len = http_util_cookie(req, LOGIN_CSRF_COOKIE, cookie,
 	    sizeof(cookie));
 	if (cookie_len != UTIL_TOKEN_LEN ||
-	    !util_equal_ct(cookie, (size_t)cookie_len, csrf, strlen(csrf)) ||
-	    !session_origin_valid(req)) {
+	    !util_equal_ct(cookie, (size_t)cookie_len, csrf, strlen(csrf))) {
 		kore_log(LOG_NOTICE, "login: rejected post without a valid "
-		    "CSRF token or origin");
+		    "CSRF token");
 		login_render(req, HTTP_STATUS_FORBIDDEN, ctx->email,
 		    ctx->return_to, "The sign-in form expired. Please try "
 		    "again.");
+		return (FLOW_DONE);
+	}
+	if (!session_origin_valid(req)) {
+		kore_log(LOG_NOTICE, "login: rejected post from another or an "
+		    "unknown origin");
+		login_render(req, HTTP_STATUS_FORBIDDEN, ctx->email,
+		    ctx->return_to, "The sign-in request did not come from "
+		    "this site: it needs an Origin or Referer header of this "
+		    "site, as browsers send.");
 		return (FLOW_DONE);
 	}
 

@@ -186,6 +186,7 @@ describe('login CSRF', () => {
     agent.cookies.delete('__Host-orgo_login_csrf');
     const res = await agent.post('/login', { csrf_token: csrfToken(page.text_), email: alice.email, password: alice.password });
     assert.equal(res.status, 403);
+    assert.match(res.text_, /The sign-in form expired\. Please try again\./);
     assert.equal(agent.cookies.has('__Host-orgo_session'), false);
   });
 
@@ -195,6 +196,7 @@ describe('login CSRF', () => {
     const res = await agent.post('/login', { csrf_token: csrfToken(page.text_), email: alice.email, password: alice.password },
       { origin: 'https://evil.example' });
     assert.equal(res.status, 403);
+    assert.match(res.text_, /The sign-in request did not come from this site: it needs an Origin or Referer header/);
   });
 });
 

@@ -199,6 +199,15 @@ describe('app list and show', () => {
     assert.equal(res.stdout.includes('secret'), false, 'no secret or hash is listed');
   });
 
+  test('list text says when there is no app', async () => {
+    await server.query('DELETE FROM clients');
+    const res = run(['app', 'list']);
+    assert.equal(res.status, 0);
+    assert.equal(res.stdout, '');
+    assert.equal(res.stderr, 'orgoctl: no applications registered\n');
+    assert.equal(run(['app', 'list', '--json']).stdout, '[]\n');
+  });
+
   test('list text has one line per app', async () => {
     await server.query('DELETE FROM clients');
     const app = addJson(['--name', 'Only', '--redirect-uri', 'https://only.example.com/cb', '--scope', 'email']);
