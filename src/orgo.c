@@ -130,6 +130,9 @@ kore_parent_configure(int argc, char **argv)
 	 * buffer is not copied into every forked worker. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	/* Name the server, not the version of the library underneath. */
+	http_server_version("orgo");
+
 	if (settings_load(&orgo_settings, orgo_getenv, error,
 	    sizeof(error)) == -1)
 		fatalx("invalid setting: %s", error);

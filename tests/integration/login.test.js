@@ -305,6 +305,7 @@ describe('page headers', () => {
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(res.headers.get('strict-transport-security'), 'max-age=31536000; includeSubDomains');
+    assert.equal(res.headers.get('server'), 'orgo');
     assert.doesNotMatch(res.text_, /<script>/, 'no inline script element');
   });
 });
