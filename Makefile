@@ -38,7 +38,7 @@ PURE_SRC=	src/settings.c src/util.c src/pkce.c src/html.c src/scopes.c src/passw
 PURE_SRC+=	src/basic_auth.c src/cookie.c
 PURE_SRC+=	src/audit_format.c src/member_names.c
 # Modules that use libpq directly (start-up and orgoctl, never a request).
-SYNC_SRC=	src/migrate.c src/keys.c
+SYNC_SRC=	src/migrate.c src/keys.c src/pq.c
 # Modules that run inside Kore.
 KORE_APP_SRC=	src/orgo.c src/db.c src/http_util.c src/healthz.c src/flow.c \
 		src/session.c src/page.c src/form.c src/login.c src/settings_page.c \

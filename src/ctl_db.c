@@ -1,25 +1,17 @@
 #include <stdio.h>
 
 #include "ctl_db.h"
+#include "pq.h"
 
 int
 ctl_db_exec(PGconn *db, const char *sql, int count, const char **params,
     PGresult **out)
 {
-	PGresult	*res;
-	int		 status;
+	char	error[2048];
 
-	res = PQexecParams(db, sql, count, NULL, params, NULL, NULL, 0);
-	status = PQresultStatus(res);
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-		fprintf(stderr, "orgoctl: database error: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
+	if (pq_exec(db, sql, count, params, out, error, sizeof(error)) == -1) {
+		fprintf(stderr, "orgoctl: database error: %s", error);
 		return (-1);
 	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
 	return (0);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "pq.h"
 #include "util.h"
 
 /* Held while creating or rotating, so instances do not race. */
@@ -12,22 +13,14 @@ static int
 keys_exec(PGconn *db, const char *sql, int count, const char **params,
     PGresult **out, char *error, size_t error_len)
 {
-	PGresult	*res;
-	int		 status;
+	char	message[512];
 
-	res = PQexecParams(db, sql, count, NULL, params, NULL, NULL, 0);
-	status = PQresultStatus(res);
-	if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-		snprintf(error, error_len, "signing keys: %s",
-		    PQresultErrorMessage(res));
-		error[strcspn(error, "\n")] = '\0';
-		PQclear(res);
+	if (pq_exec(db, sql, count, params, out, message,
+	    sizeof(message)) == -1) {
+		message[strcspn(message, "\n")] = '\0';
+		snprintf(error, error_len, "signing keys: %s", message);
 		return (-1);
 	}
-	if (out != NULL)
-		*out = res;
-	else
-		PQclear(res);
 	return (0);
 }
 
