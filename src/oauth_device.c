@@ -282,8 +282,7 @@ device_post(struct http_request *req, struct flow *f)
 	    f->session.member_id);
 	snprintf(ctx->key_address, sizeof(ctx->key_address), "addr:%s",
 	    ctx->address);
-	if (util_hmac_sha256_hex(orgo_user_code_key, 64, ctx->user_code,
-	    DEVICE_USER_CODE_LEN, ctx->code_hash) == -1)
+	if (orgo_user_code_hash(ctx->user_code, ctx->code_hash) == -1)
 		return (FLOW_DB_ERROR);
 	return (FLOW_NEXT);
 }

@@ -971,8 +971,7 @@ device_authorization_insert(struct http_request *req, struct flow *f)
 	    device_user_code_new(ctx->user_code) == -1)
 		return (FLOW_DB_ERROR);
 	util_sha256_hex(ctx->device_code, UTIL_TOKEN_LEN, device_hash);
-	if (util_hmac_sha256_hex(orgo_user_code_key, 64, ctx->user_code,
-	    DEVICE_USER_CODE_LEN, user_hash) == -1)
+	if (orgo_user_code_hash(ctx->user_code, user_hash) == -1)
 		return (FLOW_DB_ERROR);
 	snprintf(client, sizeof(client), "%lld", ctx->client_pk);
 	snprintf(interval, sizeof(interval), "%d", DEVICE_POLL_INTERVAL);

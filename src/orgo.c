@@ -13,12 +13,15 @@
 #include <malloc.h>
 #include <stdlib.h>
 
+#include "device_code.h"
 #include "keys.h"
 #include "migrate.h"
 #include "page.h"
 #include "util.h"
 #include "orgo.h"
 
+/* HMAC input that derives the user code key from the master key. */
+#define ORGO_USER_CODE_LABEL	"device user codes"
 #define ORGO_MMAP_THRESHOLD	(1024 * 1024)	/* bytes */
 
 struct settings	orgo_settings;
@@ -27,7 +30,7 @@ struct jwt_keyset	orgo_keys;
 long			orgo_keys_newest_created;
 struct ratelimit	orgo_token_limit;
 uint8_t			orgo_master[SECRETBOX_KEY_LEN];
-char			orgo_user_code_key[65];
+static char		orgo_user_code_key[65];	/* hex, from the master key */
 
 
 /*
@@ -58,6 +61,13 @@ orgo_report_migration(const char *file)
 	kore_log(LOG_NOTICE, "migrate: applied %s", file);
 }
 
+int
+orgo_user_code_hash(const char *code, char out[65])
+{
+	return (util_hmac_sha256_hex(orgo_user_code_key,
+	    sizeof(orgo_user_code_key) - 1, code, DEVICE_USER_CODE_LEN, out));
+}
+
 /* Load the signing keys, creating the first one on a new database. */
 static void
 orgo_keys_load(PGconn *db)
@@ -69,7 +79,8 @@ orgo_keys_load(PGconn *db)
 	    error, sizeof(error)) == -1)
 		fatalx("ORGO_MASTER_KEY_FILE: %s", error);
 	if (util_hmac_sha256_hex(orgo_master, SECRETBOX_KEY_LEN,
-	    "device user codes", 17, orgo_user_code_key) == -1)
+	    ORGO_USER_CODE_LABEL, sizeof(ORGO_USER_CODE_LABEL) - 1,
+	    orgo_user_code_key) == -1)
 		fatalx("keys: deriving the user code key failed");
 	if (keys_load(db, orgo_master, &orgo_keys, &orgo_keys_newest_created,
 	    error, sizeof(error)) == -1)

@@ -29,11 +29,11 @@ extern struct ratelimit		orgo_token_limit;
 extern uint8_t			orgo_master[];
 
 /*
- * HMAC key for stored device user codes, derived from the master key: a
- * user code has about 35 bits, so a plain hash in the table would give
- * it away to anyone who reads the table.
+ * Write the stored form of a device user code: HMAC-SHA256 under a key
+ * derived from the master key, since a code has about 35 bits and a plain
+ * hash in the table would give it away. Returns 0 or -1.
  */
-extern char			orgo_user_code_key[];
+int	orgo_user_code_hash(const char *code, char out[65]);
 
 /* Start the key reload timer of a worker. */
 void	oidc_keys_worker_start(void);

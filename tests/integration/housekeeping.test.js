@@ -55,8 +55,8 @@ test('expired rows are purged, live rows kept', async () => {
   assert.deepEqual(await left('authorization_codes', 'code_hash'), ['recent-code']);
 });
 
-// Forwards connections to PostgreSQL, so a test can reset them all the
-// way a broken network does (no message from PostgreSQL, only a reset).
+// Forwards connections to PostgreSQL, so a test can reset all of them as
+// a broken network would: no message from PostgreSQL, only a TCP reset.
 async function startProxy(target) {
   const sockets = new Set();
   const proxy = net.createServer((client) => {
